@@ -1,0 +1,5 @@
+"""`python -m goatedvips` runs the CLI."""
+
+from goatedvips.cli import main
+
+main()

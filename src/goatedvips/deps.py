@@ -1,0 +1,34 @@
+"""FastAPI dependencies shared by every domain: settings, the database session, paging."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from goatedvips.config import Settings
+from goatedvips.schemas import Paging
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; services commit their own unit of work, anything else rolls back."""
+    async with request.app.state.db.sessionmaker() as session:
+        yield session
+
+
+def get_paging(
+    limit: int = Query(50, ge=1, le=500, description="page size (max 500)"),
+    offset: int = Query(0, ge=0),
+) -> Paging:
+    return Paging(limit=limit, offset=offset)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[AsyncSession, Depends(get_db_session)]
+PagingDep = Annotated[Paging, Depends(get_paging)]

@@ -1,0 +1,26 @@
+"""`goatedvips worker`: the scheduler alone, for deployments that split jobs from web processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from goatedvips.config import Settings
+from goatedvips.db import Database
+from goatedvips.jobs import JobContext, Scheduler
+from goatedvips.logging import configure_logging, get_logger
+
+
+async def run_worker(settings: Settings) -> None:
+    configure_logging(level=settings.log_level, json=settings.is_production)
+    db = Database(settings.database_url)
+    scheduler = Scheduler(JobContext(db=db, settings=settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    scheduler.start()
+    get_logger(__name__).info("worker_started", jobs=[j.name for j in scheduler.jobs])
+    await stop.wait()
+    await scheduler.stop()
+    await db.dispose()
