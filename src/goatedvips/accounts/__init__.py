@@ -1,0 +1,1 @@
+"""Accounts: users, server-side sessions, e-mail verification, IP/login history, geo."""

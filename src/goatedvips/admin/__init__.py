@@ -1,0 +1,1 @@
+"""Admin: admin pages, the audit log and application settings."""

@@ -1,0 +1,1 @@
+"""Affiliate: the Goated API client, the simulator, the sync job and wager snapshots."""

@@ -1,0 +1,1 @@
+"""Bonus codes: creation, claiming and expiry."""

@@ -1,0 +1,1 @@
+"""Challenges: game challenges and the players' entries."""

@@ -1,0 +1,1 @@
+"""Notifications: per-user preferences, the outbox and delivery (e-mail, Telegram)."""

@@ -1,0 +1,1 @@
+"""Wager races: races, participants, templates, leaderboards and tiers."""

@@ -1,0 +1,1 @@
+"""Telegram: linked Telegram users, link tokens, Goated verification requests and history."""
