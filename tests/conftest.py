@@ -39,7 +39,9 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated, empty database per backend for the whole run."""
     if request.param == "sqlite":
         url = sqlite_url(tmp_path_factory.mktemp("sqlite"))
@@ -81,9 +83,7 @@ async def empty_all_tables(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with database.engine.begin() as conn:
         if database.dialect == "postgresql":
-            await conn.execute(
-                text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            )
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 await conn.execute(text(f"DELETE FROM {name}"))

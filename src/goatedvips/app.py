@@ -197,4 +197,3 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         for module in _domain_modules(kind):
             app.include_router(module.router)
     return app
-

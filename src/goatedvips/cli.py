@@ -166,8 +166,14 @@ def simulator(
     players: int = typer.Option(2000, max=1_000_000, min=0),
 ) -> None:
     """Serve the fake Goated affiliate API on its own port."""
-    _call("goatedvips.affiliate.simulator", "run_simulator", host=host, port=port, seed=seed,
-          players=players)
+    _call(
+        "goatedvips.affiliate.simulator",
+        "run_simulator",
+        host=host,
+        port=port,
+        seed=seed,
+        players=players,
+    )
 
 
 @cli.command()

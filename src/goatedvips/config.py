@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///var/goatedvips.db"
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
 
 
 class ConfigError(RuntimeError):
@@ -49,8 +49,16 @@ class Settings(BaseSettings):
     demo_data: bool = True
     jobs_enabled: bool = True
 
-    @field_validator("redis_url", "goated_api_base_url", "goated_api_token", "smtp_url",
-                     "telegram_bot_token", "telegram_webhook_secret", "secret_key", mode="before")
+    @field_validator(
+        "redis_url",
+        "goated_api_base_url",
+        "goated_api_token",
+        "smtp_url",
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        "secret_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

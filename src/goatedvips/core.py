@@ -19,9 +19,9 @@ router = APIRouter()
 
 async def last_sync_success(session: Any) -> dt.datetime | None:
     """The time of the last successful affiliate sync, or None before the first one."""
-    from goatedvips.affiliate.models import SyncRun
-
     from sqlalchemy import func, select
+
+    from goatedvips.affiliate.models import SyncRun
 
     value = await session.scalar(
         select(func.max(SyncRun.finished_at)).where(SyncRun.status == "success")

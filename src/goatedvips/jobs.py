@@ -9,6 +9,7 @@ its jobs in `<domain>/jobs.py` as `JOBS: list[Job]`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import importlib
 import time
@@ -155,10 +156,8 @@ class Scheduler:
         self._stopping.set()
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
         await self.lock.release()
         IS_LEADER.set(0)
 

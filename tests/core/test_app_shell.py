@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 
 
-async def test_health_reports_database_and_stale_feed_before_any_sync(client: httpx.AsyncClient) -> None:
+async def test_health_reports_database_and_stale_feed_before_any_sync(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     body = response.json()
@@ -19,7 +21,9 @@ async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    assert 'goatedvips_http_requests_total{method="GET",route="/health",status="200"}' in response.text
+    assert (
+        'goatedvips_http_requests_total{method="GET",route="/health",status="200"}' in response.text
+    )
 
 
 async def test_openapi_document_lists_the_api(client: httpx.AsyncClient) -> None:
@@ -46,8 +50,11 @@ async def test_unknown_page_renders_the_404_page(client: httpx.AsyncClient) -> N
 
 
 async def test_unsafe_api_call_without_json_content_type_is_415(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/auth/login", content="login=a&password=b",
-                                 headers={"content-type": "application/x-www-form-urlencoded"})
+    response = await client.post(
+        "/api/auth/login",
+        content="login=a&password=b",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
 
@@ -74,7 +81,9 @@ async def test_home_page_has_brand_nav_and_vendored_htmx(client: httpx.AsyncClie
     assert htmx.status_code == 200 and "htmx" in htmx.text[:200]
 
 
-async def test_unexpected_error_is_a_500_json_body_without_traceback(app, client: httpx.AsyncClient) -> None:
+async def test_unexpected_error_is_a_500_json_body_without_traceback(
+    app, client: httpx.AsyncClient
+) -> None:
     @app.get("/api/_boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")

@@ -13,7 +13,12 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "goatedvips", *args],
-        env=full_env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+        env=full_env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -26,7 +31,11 @@ def test_missing_secret_key_in_production_is_one_line(tmp_path: Path) -> None:
 
 
 def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
-    result = run_cli("migrate", env={"DATABASE_URL": "nonsense://what", "GOATEDVIPS_ENV": "development"}, cwd=tmp_path)
+    result = run_cli(
+        "migrate",
+        env={"DATABASE_URL": "nonsense://what", "GOATEDVIPS_ENV": "development"},
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("goatedvips: cannot use DATABASE_URL")
@@ -35,7 +44,9 @@ def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
 
 def test_unreachable_database_is_one_line_and_hides_the_password(tmp_path: Path) -> None:
     url = "postgresql://someone:hunter2@127.0.0.1:1/nothing"
-    result = run_cli("migrate", env={"DATABASE_URL": url, "GOATEDVIPS_ENV": "development"}, cwd=tmp_path)
+    result = run_cli(
+        "migrate", env={"DATABASE_URL": url, "GOATEDVIPS_ENV": "development"}, cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "hunter2" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -44,7 +55,9 @@ def test_unreachable_database_is_one_line_and_hides_the_password(tmp_path: Path)
 
 def test_migrate_creates_the_sqlite_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'site.db'}"
-    result = run_cli("migrate", env={"DATABASE_URL": url, "GOATEDVIPS_ENV": "development"}, cwd=tmp_path)
+    result = run_cli(
+        "migrate", env={"DATABASE_URL": url, "GOATEDVIPS_ENV": "development"}, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert (tmp_path / "site.db").exists()
@@ -53,10 +66,27 @@ def test_migrate_creates_the_sqlite_database(tmp_path: Path) -> None:
 def test_create_admin_without_password_source_refuses(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'site.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "goatedvips", "create-admin", "--username", "boss", "--email", "b@example.com"],
-        env={**{k: v for k, v in os.environ.items() if k != "GOATEDVIPS_ADMIN_PASSWORD"},
-             "DATABASE_URL": url, "GOATEDVIPS_ENV": "development"},
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False,
+        [
+            sys.executable,
+            "-m",
+            "goatedvips",
+            "create-admin",
+            "--username",
+            "boss",
+            "--email",
+            "b@example.com",
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "GOATEDVIPS_ADMIN_PASSWORD"},
+            "DATABASE_URL": url,
+            "GOATEDVIPS_ENV": "development",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     assert result.returncode == 2
     assert "GOATEDVIPS_ADMIN_PASSWORD" in result.stderr
@@ -65,9 +95,16 @@ def test_create_admin_without_password_source_refuses(tmp_path: Path) -> None:
 def test_create_admin_with_password_from_environment(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'site.db'}"
     result = run_cli(
-        "create-admin", "--username", "boss", "--email", "boss@example.com",
-        env={"DATABASE_URL": url, "GOATEDVIPS_ENV": "development",
-             "GOATEDVIPS_ADMIN_PASSWORD": "a-long-enough-password"},
+        "create-admin",
+        "--username",
+        "boss",
+        "--email",
+        "boss@example.com",
+        env={
+            "DATABASE_URL": url,
+            "GOATEDVIPS_ENV": "development",
+            "GOATEDVIPS_ADMIN_PASSWORD": "a-long-enough-password",
+        },
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr

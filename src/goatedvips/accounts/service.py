@@ -15,7 +15,9 @@ async def find_by_login(session: AsyncSession, login: str) -> User | None:
     """A user by username or e-mail, in any letter case."""
     needle = login.strip().lower()
     return await session.scalar(
-        select(User).where(or_(func.lower(User.username) == needle, func.lower(User.email) == needle))
+        select(User).where(
+            or_(func.lower(User.username) == needle, func.lower(User.email) == needle)
+        )
     )
 
 

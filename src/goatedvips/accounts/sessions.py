@@ -17,9 +17,7 @@ SESSION_LIFETIME = dt.timedelta(days=14)
 TOUCH_INTERVAL = dt.timedelta(minutes=5)
 
 
-async def create_session(
-    session: AsyncSession, *, user: User, ip: str, user_agent: str
-) -> str:
+async def create_session(session: AsyncSession, *, user: User, ip: str, user_agent: str) -> str:
     """Open a session for `user` and return the cookie token (the caller commits)."""
     token = new_token()
     now = utcnow()
