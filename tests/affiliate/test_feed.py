@@ -1,0 +1,177 @@
+"""The feed parser: every quirk of domain.md §1, decided once and pinned here."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from goatedvips.affiliate.feed import (
+    FeedFormatError,
+    GoatedError,
+    PlayerRecord,
+    parse_amount,
+    parse_feed,
+)
+
+SAMPLE = Path(__file__).with_name("goated-feed-sample.json")
+
+
+def player(uid: Any = "U1", name: Any = "alice", **wagered: Any) -> dict[str, Any]:
+    return {"uid": uid, "name": name, "wagered": wagered}
+
+
+def test_sample_file_parses_to_exact_decimals() -> None:
+    feed = parse_feed(SAMPLE.read_bytes())
+    assert len(feed) == 7 and feed.skipped == 0 and feed.total == 7
+    goombas = feed.by_uid()["a8Kd02LmQz9XbTr4uWcE"]
+    assert goombas == PlayerRecord(
+        uid="a8Kd02LmQz9XbTr4uWcE",
+        name="GoombasFan",
+        today=Decimal("152.40"),
+        this_week=Decimal("2210.00"),
+        this_month=Decimal("18440.55"),
+        all_time=Decimal("402118.90"),
+    )
+    assert all(isinstance(p.all_time, Decimal) for p in feed)
+    assert feed.by_uid()["Zk3PqR7sT1vW9xY2bN4m"].all_time == Decimal("1250333.12")
+
+
+def test_sample_file_keeps_duplicate_names_apart_and_non_ascii_names() -> None:
+    feed = parse_feed(SAMPLE.read_text(encoding="utf-8"))
+    yels = [p for p in feed if p.name == "Yels789"]
+    assert {p.uid for p in yels} == {"QBbCmlNl63xCjX3S7OZL", "pO1iU3yT5rE7wQ9aS2dF"}
+    assert feed.by_uid()["rT6yU8iO0pA2sD4fG6hJ"].name == "naïve_üser"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [player()],
+        {"data": [player()]},
+        {"results": [player()]},
+        {"success": True, "data": [player()]},
+        {"data": {"results": [player()]}},
+        json.dumps({"results": [player()]}).encode(),
+    ],
+    ids=["bare", "data", "results", "success", "nested", "bytes"],
+)
+def test_every_envelope_gives_the_same_players(body: Any) -> None:
+    assert [p.uid for p in parse_feed(body)] == ["U1"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>502 Bad Gateway</html>", "not JSON"),
+        (b'{"data": [{"uid": "x"', "not JSON"),
+        ("", "not JSON"),
+        (42, "expected a JSON object or array"),
+        ({"players": []}, "no player list under 'data' or 'results' (keys: players)"),
+        ({"data": "nope"}, "no player list"),
+        ({"success": False, "message": "rate limited"}, "success=false: rate limited"),
+        ({"success": False, "data": [player()]}, "success=false"),
+    ],
+)
+def test_malformed_bodies_raise_a_clear_feed_format_error(body: Any, message: str) -> None:
+    with pytest.raises(FeedFormatError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_feed(body)
+    assert issubclass(FeedFormatError, GoatedError)
+
+
+def test_missing_null_and_blank_fields_count_as_zero() -> None:
+    feed = parse_feed(
+        [
+            {"uid": "A"},
+            {"uid": "B", "name": None, "wagered": None},
+            player("C", today=None, this_week="", all_time=5),
+        ]
+    )
+    a, b, c = feed.players
+    assert a.name == "" and a.all_time == Decimal("0.00") and b.today == Decimal("0")
+    assert (c.today, c.this_week, c.this_month, c.all_time) == (0, 0, 0, Decimal("5.00"))
+    assert feed.skipped == 0
+
+
+def test_numbers_as_plain_strings_are_accepted() -> None:
+    (p,) = parse_feed([player(today="12", this_week=" 120.5 ", this_month="1e3", all_time="0.125")])
+    assert (p.today, p.this_week, p.this_month, p.all_time) == (
+        Decimal("12.00"),
+        Decimal("120.50"),
+        Decimal("1000.00"),
+        Decimal("0.13"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1,234.50", "not a plain number"),
+        ("$12", "not a plain number"),
+        ("lots", "not a plain number"),
+        (-1, "negative"),
+        ("-0.5", "negative"),
+        ("NaN", "not finite"),
+        ("Infinity", "not finite"),
+        (True, "is a bool"),
+        ([1], "is a list"),
+        ("1e400", "out of range"),
+    ],
+)
+def test_bad_amounts_reject_only_that_record(value: Any, reason: str) -> None:
+    feed = parse_feed([player("BAD", all_time=value), player("GOOD", all_time=1)])
+    assert [p.uid for p in feed] == ["GOOD"]
+    assert feed.rejected == 1 and feed.skipped == 1
+    assert reason in feed.problems[0] and "BAD" in feed.problems[0]
+
+
+def test_amounts_are_quantised_from_the_json_text_not_the_binary_float() -> None:
+    assert parse_amount(1.005) == Decimal("1.01")  # the binary double is 1.00499...
+    assert parse_amount(1773.78) == Decimal("1773.78")
+    assert str(parse_amount(-0.0)) == "0.00"
+    assert str(parse_amount(7)) == "7.00"
+
+
+def test_records_without_uid_are_skipped_and_counted() -> None:
+    feed = parse_feed([{"name": "ghost"}, player(uid=None), player(uid="  "), player("OK")])
+    assert [p.uid for p in feed] == ["OK"]
+    assert feed.missing_uid == 3 and feed.skipped == 3 and feed.total == 4
+
+
+def test_non_object_entries_and_overlong_uids_are_rejected() -> None:
+    feed = parse_feed(["nope", None, player("X" * 65), player("OK")])
+    assert [p.uid for p in feed] == ["OK"] and feed.rejected == 3
+
+
+def test_duplicate_uid_keeps_the_last_record() -> None:
+    feed = parse_feed([player("U", "old", all_time=1), player("V"), player("U", "new", all_time=2)])
+    assert feed.by_uid()["U"] == PlayerRecord("U", "new", all_time=Decimal("2.00"))
+    assert len(feed) == 2 and feed.duplicates == 1 and len(feed) + feed.skipped == feed.total
+
+
+def test_names_are_kept_as_text_nfc_normalised() -> None:
+    decomposed = "nai\u0308ve_u\u0308ser"
+    feed = parse_feed([player("A", decomposed), player("B", 1234), player("C", " 東京 ")])
+    assert [p.name for p in feed] == ["naïve_üser", "1234", "東京"]
+
+
+def test_numeric_uids_become_strings() -> None:
+    assert parse_feed([player(uid=12345)]).players[0].uid == "12345"
+
+
+def test_an_empty_list_is_a_valid_empty_feed() -> None:
+    feed = parse_feed({"success": True, "data": []})
+    assert feed.players == [] and feed.skipped == 0
+
+
+def test_a_list_with_no_usable_record_is_an_error_not_an_empty_feed() -> None:
+    with pytest.raises(FeedFormatError, match="none of the 2 entries is usable"):
+        parse_feed([{"name": "no uid"}, player("X", all_time="garbage")])
+
+
+def test_problems_kept_are_bounded() -> None:
+    feed = parse_feed([{"name": "x"}] * 500 + [player("OK")])
+    assert feed.missing_uid == 500 and len(feed.problems) == 20
