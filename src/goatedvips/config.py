@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     goatedvips_env: Literal["development", "production", "test"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
     redis_url: str | None = None
+    # Every Redis key this process writes starts with this (tests use a unique one per run).
+    redis_key_prefix: str = "goatedvips"
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
 
