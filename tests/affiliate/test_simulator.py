@@ -6,7 +6,6 @@ Feeds are read over real HTTP with the real client, so these tests also cover wh
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
@@ -220,22 +219,13 @@ async def test_token_is_checked_when_set() -> None:
 # --- speed -------------------------------------------------------------------------------------
 
 
-async def test_100k_players_are_generated_and_served_fast() -> None:
-    started = time.perf_counter()
+async def test_100k_players_are_served_whole_and_cached_per_time_step() -> None:
+    """Speed is measured by the benchmarks (tests/bench); here only the behaviour at that size."""
     app = create_simulator_app(seed=1, players=100_000, clock=lambda: SUNDAY_MID_MONTH)
-    generated = time.perf_counter() - started
     async with run_asgi_server(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
         await http.get(FEED_PATH)  # warm-up: the period-start baselines
         await http.post("/_sim/advance", json={"seconds": 5})
-        started = time.perf_counter()
         new_step = await http.get(FEED_PATH)
-        new_step_seconds = time.perf_counter() - started
-        started = time.perf_counter()
         cached = await http.get(FEED_PATH)
-        cached_seconds = time.perf_counter() - started
     feed: ParsedFeed = parse_feed(cached.content)
     assert len(feed) == 100_000 and cached.content == new_step.content
-    # Generous bounds: CI machines are shared; locally these take ~0.4 s, ~0.3 s and ~0.05 s.
-    assert generated < 5.0
-    assert new_step_seconds < 2.0
-    assert cached_seconds < 1.0
