@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
+from goatedvips.app import create_app
+from goatedvips.config import Settings
+from goatedvips.db import Database
 from tests.support.servers import run_asgi_server
 
 CHROMIUM_ARGS = [
@@ -64,9 +66,10 @@ async def browser() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The test app on 127.0.0.1:<free port> (its lifespan already runs in the `app` fixture)."""
-    with run_asgi_server(app, lifespan="off") as base_url:
+def live_server(settings: Settings, clean_db: Database) -> Iterator[str]:
+    """The site on 127.0.0.1:<free port>, with its own engine: connections belong to the server's
+    event loop, which is not the test's. Tables are emptied after the test (`clean_db`)."""
+    with run_asgi_server(create_app(settings)) as base_url:
         yield base_url
 
 
