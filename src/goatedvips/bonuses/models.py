@@ -19,7 +19,10 @@ class BonusCode(TimestampMixin, Base):
     """A code with a value and an expiry; `user_id` is the claimant once claimed."""
 
     __tablename__ = "bonus_codes"
-    __table_args__ = (CheckConstraint("value >= 0", "value"),)
+    __table_args__ = (
+        CheckConstraint("value >= 0", "value"),
+        CheckConstraint("purpose IN ('drop', 'prize')", "purpose"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
@@ -34,6 +37,10 @@ class BonusCode(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     claimed_at: Mapped[dt.datetime | None]
+    # `drop`: listed publicly, first verified claimer wins; `prize`: handed to challenge winners.
+    purpose: Mapped[str] = mapped_column(
+        String(16), default="drop", server_default="drop", index=True
+    )
 
     creator: Mapped[User | None] = relationship(
         back_populates="created_bonus_codes", foreign_keys=[created_by]
