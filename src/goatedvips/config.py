@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     geoip_db_path: Path | None = None
     trusted_proxies: str = ""
 
+    # Verification history older than this is marked archived by a job (admin/jobs.py).
+    verification_history_archive_days: int = Field(default=365, ge=1)
+
     log_level: str = "INFO"
     demo_data: bool = True
     jobs_enabled: bool = True
