@@ -1,0 +1,268 @@
+"""The public leaderboards: built once per sync, then served from memory with an ETag.
+
+A `Snapshot` holds the four ranked boards (today, week, month, all time) of one successful sync
+under the privacy rules of the moment (hidden names masked, excluded uids left out). A request
+does no database work: at most once per `CHECK_SECONDS` a process asks the database for the latest
+successful sync id and the privacy rules, and rebuilds only when they changed. The process that
+ran a sync rebuilds at once (`leaderboards_changed`), so its own answers move immediately.
+
+With REDIS_URL set, the player rows of each sync are shared through Redis, so the other processes
+rebuild without reading every player from the database.
+
+Rules: players with a zero amount for the period are left out of that board (all time included);
+equal amounts share a rank (1, 2, 2, 4), ties listed by public name then uid; search matches the
+*public* name (a hidden name can't be found by its real spelling).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
+
+import orjson
+from sqlalchemy import select
+
+from goatedvips.affiliate import store
+from goatedvips.affiliate.models import SyncRun
+from goatedvips.affiliate.privacy import PrivacyRules, load_privacy
+from goatedvips.affiliate.tiers import tier_for
+from goatedvips.config import Settings
+from goatedvips.db import Database, utcnow
+from goatedvips.logging import get_logger
+
+log = get_logger(__name__)
+Period = Literal["today", "week", "month", "all_time"]
+PERIODS: tuple[Period, ...] = ("today", "week", "month", "all_time")
+PERIOD_LABELS = {
+    "today": "Today",
+    "week": "This week",
+    "month": "This month",
+    "all_time": "All time",
+}
+_COUNTER_INDEX = {"today": 1, "week": 2, "month": 3, "all_time": 4}  # in a store.State
+CHECK_SECONDS = 1.0
+RESPONSES_KEPT = 512
+REDIS_TTL_SECONDS = 24 * 3600
+MIN_STALE_SECONDS = 900
+
+
+class Entry(NamedTuple):
+    rank: int
+    uid: str
+    name: str  # public: masked when hidden
+    wagered: str  # decimal string
+    wagered_cents: int
+    tier: str
+    search: str  # lower-case public name
+
+
+def is_stale(last_success: dt.datetime | None, settings: Settings, now: dt.datetime) -> bool:
+    """Same rule as /health: no success yet, or older than 3 sync intervals (at least 15 min)."""
+    if last_success is None:
+        return True
+    limit = max(3 * settings.goated_sync_interval_seconds, MIN_STALE_SECONDS)
+    return (now - last_success).total_seconds() > limit
+
+
+@dataclass(slots=True)
+class Snapshot:
+    sync_run_id: int | None
+    updated_at: dt.datetime | None
+    fingerprint: str
+    boards: dict[str, list[Entry]]
+    responses: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
+
+    def page(self, period: str, limit: int, offset: int, q: str = "") -> tuple[int, list[Entry]]:
+        rows = self.boards[period]
+        needle = q.strip().lower()
+        if needle:
+            rows = [row for row in rows if needle in row.search]
+        return len(rows), rows[offset : offset + limit]
+
+    def json(self, period: str, limit: int, offset: int, q: str, stale: bool) -> tuple[bytes, str]:
+        """The API body and its ETag, cached per query for the life of the snapshot."""
+        key = (period, limit, offset, q.strip().lower(), stale)
+        cached = self.responses.get(key)
+        if cached is not None:
+            return cached
+        total, rows = self.page(period, limit, offset, q)
+        body = orjson.dumps(
+            {
+                "period": period,
+                "updatedAt": self.updated_at.isoformat() if self.updated_at else None,
+                "stale": stale,
+                "total": total,
+                "entries": [
+                    {
+                        "rank": r.rank,
+                        "uid": r.uid,
+                        "name": r.name,
+                        "wagered": r.wagered,
+                        "tier": r.tier,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        self.responses[key] = (body, etag)
+        if len(self.responses) > RESPONSES_KEPT:
+            self.responses.popitem(last=False)
+        return body, etag
+
+
+def build_boards(players: dict[str, store.State], privacy: PrivacyRules) -> dict[str, list[Entry]]:
+    public = {
+        uid: privacy.public_name(uid, state[0])
+        for uid, state in players.items()
+        if not privacy.is_excluded(uid)
+    }
+    search = {uid: name.lower() for uid, name in public.items()}
+    tiers = {uid: tier_for(Decimal(players[uid][4]).scaleb(-2)).name for uid in public}
+    boards: dict[str, list[Entry]] = {}
+    for period in PERIODS:
+        index = _COUNTER_INDEX[period]
+        ranked = sorted(
+            ((players[uid][index], uid) for uid in public if players[uid][index] > 0),
+            key=lambda item: (-item[0], search[item[1]], item[1]),
+        )
+        entries: list[Entry] = []
+        rank, previous = 0, None
+        for position, (cents, uid) in enumerate(ranked, start=1):
+            if cents != previous:
+                rank, previous = position, cents
+            entries.append(
+                Entry(
+                    rank, uid, public[uid], store.cents_text(cents), cents, tiers[uid], search[uid]
+                )
+            )
+        boards[period] = entries
+    return boards
+
+
+class LeaderboardCache:
+    """The snapshot of one database in this process."""
+
+    def __init__(self) -> None:
+        self.snapshot: Snapshot | None = None
+        self.checked_at = 0.0
+        self.lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        self.checked_at = 0.0
+
+    async def current(self, db: Database, settings: Settings) -> Snapshot:
+        snapshot = self.snapshot
+        if snapshot is not None and time.monotonic() - self.checked_at < CHECK_SECONDS:
+            return snapshot
+        async with self.lock:
+            if self.snapshot is not None and time.monotonic() - self.checked_at < CHECK_SECONDS:
+                return self.snapshot
+            self.snapshot = await self._refresh(db, settings, self.snapshot)
+            self.checked_at = time.monotonic()
+            return self.snapshot
+
+    async def _refresh(self, db: Database, settings: Settings, old: Snapshot | None) -> Snapshot:
+        async with db.sessionmaker() as session:
+            latest = (
+                await session.execute(
+                    select(SyncRun.id, SyncRun.finished_at)
+                    .where(SyncRun.status == "success")
+                    .order_by(SyncRun.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            privacy = await load_privacy(session)
+        sync_id, finished_at = (latest.id, latest.finished_at) if latest else (None, None)
+        if old is not None and (old.sync_run_id, old.fingerprint) == (sync_id, privacy.fingerprint):
+            return old
+        players = await _load_players(db, settings, sync_id)
+        started = time.perf_counter()
+        boards = build_boards(players, privacy)
+        log.info(
+            "leaderboards_built",
+            sync_run_id=sync_id,
+            players=len(players),
+            ms=int((time.perf_counter() - started) * 1000),
+        )
+        return Snapshot(sync_id, finished_at, privacy.fingerprint, boards)
+
+
+async def _load_players(
+    db: Database, settings: Settings, sync_id: int | None
+) -> dict[str, store.State]:
+    key = f"{_redis_prefix(db)}:players:{sync_id}"
+    if settings.redis_url and sync_id is not None:
+        cached = await _redis_get(settings.redis_url, key)
+        if cached is not None:
+            return {row[0]: tuple(row[1:]) for row in orjson.loads(cached)}  # type: ignore[misc]
+    async with db.engine.connect() as conn:
+        players = await store.load_state(conn)
+    if settings.redis_url and sync_id is not None:
+        rows = [[uid, *state] for uid, state in players.items()]
+        await _redis_set(settings.redis_url, key, orjson.dumps(rows))
+    return players
+
+
+def _redis_prefix(db: Database) -> str:
+    # One prefix per database, so sites (and test runs) sharing a Redis never mix their boards.
+    return "goatedvips:" + hashlib.blake2b(db.url.encode(), digest_size=6).hexdigest() + ":lb"
+
+
+async def _redis_get(url: str, key: str) -> bytes | None:
+    import redis.asyncio as redis
+
+    try:
+        async with redis.from_url(url) as client:
+            return await client.get(key)
+    except Exception as exc:  # Redis is a cache: without it, read the database
+        log.warning("leaderboard_redis_unavailable", error=str(exc))
+        return None
+
+
+async def _redis_set(url: str, key: str, value: bytes) -> None:
+    import redis.asyncio as redis
+
+    try:
+        async with redis.from_url(url) as client:
+            await client.set(key, value, ex=REDIS_TTL_SECONDS)
+    except Exception as exc:
+        log.warning("leaderboard_redis_unavailable", error=str(exc))
+
+
+_caches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, LeaderboardCache]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cache_for(db: Database) -> LeaderboardCache:
+    per_loop = _caches.setdefault(asyncio.get_running_loop(), {})
+    cache = per_loop.get(db.url)
+    if cache is None:
+        cache = per_loop[db.url] = LeaderboardCache()
+    return cache
+
+
+async def current_snapshot(db: Database, settings: Settings) -> Snapshot:
+    return await cache_for(db).current(db, settings)
+
+
+async def leaderboards_changed(db: Database, settings: Settings) -> None:
+    """A sync or a privacy change happened here: rebuild now, so the next answer shows it."""
+    cache = cache_for(db)
+    cache.invalidate()
+    try:
+        await cache.current(db, settings)
+    except Exception as exc:  # the next request retries; a sync must not fail for this
+        log.error("leaderboard_rebuild_failed", error=str(exc), exc_info=exc)
+
+
+def stale_now(snapshot: Snapshot, settings: Settings) -> bool:
+    return is_stale(snapshot.updated_at, settings, utcnow())
