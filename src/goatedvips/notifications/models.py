@@ -1,14 +1,15 @@
-"""Notification tables: `notification_preferences` and the delivery `notification_outbox`."""
+"""Notification tables: `notification_preferences`, the delivery `notification_outbox` and the
+VIP tier marks that make tier-up announcements happen once."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from goatedvips.db import Base, JSONType, TimestampMixin
+from goatedvips.db import Base, JSONType, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from goatedvips.accounts.models import User
@@ -64,5 +65,23 @@ class NotificationOutbox(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None]
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Set when a delivery run claims the row (status 'sending'); the run records the outcome
+    # only while its own token is still on the row.
+    claimed_at: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User | None] = relationship()
+
+
+class VipTierMark(Base):
+    """The highest VIP tier a user was last seen at, so a tier-up is announced once, ever."""
+
+    __tablename__ = "vip_tier_marks"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    tier: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
+    )
