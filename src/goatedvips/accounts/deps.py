@@ -20,6 +20,7 @@ async def get_optional_user(request: Request, session: DbSession) -> User | None
     resolved = await resolve_session(session, token) if token else None
     request.state.user = resolved[1] if resolved else None
     request.state.session_token = token if resolved else None
+    request.state.session_id = resolved[0] if resolved else None
     return request.state.user
 
 
