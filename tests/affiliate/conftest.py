@@ -95,3 +95,13 @@ async def snapshots(db: Database) -> list[WagerSnapshot]:
 async def runs(db: Database) -> list[SyncRun]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(SyncRun).order_by(SyncRun.id)))
+
+
+@pytest.fixture(autouse=True)
+def fresh_leaderboard_caches() -> Iterator[None]:
+    """Tables are emptied between tests; the per-process snapshots must not outlive them."""
+    from goatedvips.affiliate import leaderboard
+
+    leaderboard._caches.clear()
+    yield
+    leaderboard._caches.clear()

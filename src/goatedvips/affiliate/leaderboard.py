@@ -181,7 +181,11 @@ class LeaderboardCache:
             ).first()
             privacy = await load_privacy(session)
         sync_id, finished_at = (latest.id, latest.finished_at) if latest else (None, None)
-        if old is not None and (old.sync_run_id, old.fingerprint) == (sync_id, privacy.fingerprint):
+        if old is not None and (old.sync_run_id, old.updated_at, old.fingerprint) == (
+            sync_id,
+            finished_at,
+            privacy.fingerprint,
+        ):
             return old
         players = await _load_players(db, settings, sync_id)
         started = time.perf_counter()
