@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from goatedvips.accounts.deps import OptionalUser
 from goatedvips.db import utcnow
 from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.web import render
@@ -59,5 +60,5 @@ async def metrics() -> Response:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def home(request: Request) -> HTMLResponse:
+async def home(request: Request, user: OptionalUser) -> HTMLResponse:
     return render(request, "home.html")
