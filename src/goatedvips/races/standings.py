@@ -5,8 +5,9 @@
 - Players below the minimum wager are listed (with their rank) but hold no prize position; prize
   positions go to the eligible players in order.
 - Eligible players with equal totals split the sum of the positions they occupy equally; the
-  remainder cents go to the tied player with the lowest uid, so the result never depends on the
-  order of the input.
+  remainder cents go one each to the tied players with the lowest uids (a one-cent remainder, as
+  in every two-way tie, to the lowest uid), so the result never depends on the order of the input
+  and prizes never increase going down the standings.
 - A position that no eligible player holds is reported as unawarded: awarded + unawarded = pool.
 """
 
@@ -107,9 +108,10 @@ def _prizes_for_eligible(eligible: list[PlayerTotal], amounts: list[int]) -> dic
         if not occupied:
             break
         share, remainder = divmod(sum(occupied), len(group))
-        for player in group:
-            prizes[player.uid] = share
-        prizes[group[0].uid] += remainder
+        for index, player in enumerate(group):
+            # One cent each, lowest uids first: never more than a cent apart, so a tied
+            # player can't end up above someone who finished ahead of the tie.
+            prizes[player.uid] = share + (1 if index < remainder else 0)
     return prizes
 
 

@@ -1,0 +1,193 @@
+"""Reading races for the public surfaces (JSON, pages): stored standings with privacy applied.
+
+Standings are read from the participant rows the last sync (or the freeze) wrote, never computed
+on a request. Excluded uids are left out and hidden names masked here, so no public surface can
+forget to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from goatedvips.accounts.models import User
+from goatedvips.affiliate.privacy import PrivacyRules, load_privacy
+from goatedvips.errors import NotFound
+from goatedvips.races.models import WagerRace, WagerRaceParticipant
+from goatedvips.races.prizes import from_cents, position_amounts, validate_distribution
+from goatedvips.races.schemas import (
+    PrizeRow,
+    RaceDetailOut,
+    RaceOut,
+    RacePositionOut,
+    StandingOut,
+)
+from goatedvips.races.standings import Standing, gap_to_next
+
+TYPE_ORDER = case({"monthly": 0, "weekly": 1}, value=WagerRace.type, else_=2)
+
+
+def race_out(race: WagerRace) -> RaceOut:
+    return RaceOut.model_validate(race)
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A race's public standings (all of them, privacy applied) and its prize table."""
+
+    race: WagerRace
+    standings: list[Standing]
+    prizes: list[PrizeRow]
+    unawarded: Decimal
+
+
+async def load_board(
+    session: AsyncSession, race: WagerRace, privacy: PrivacyRules | None = None
+) -> Board:
+    privacy = privacy or await load_privacy(session)
+    rows = await session.scalars(
+        select(WagerRaceParticipant)
+        .where(WagerRaceParticipant.race_id == race.id)
+        .order_by(WagerRaceParticipant.rank, WagerRaceParticipant.goated_uid)
+    )
+    standings = [
+        Standing(
+            rank=row.rank or 0,
+            uid=row.goated_uid,
+            name=privacy.public_name(row.goated_uid, row.goated_name),
+            total=row.total_wager,
+            eligible=row.eligible,
+            prize=row.prize or Decimal("0.00"),
+        )
+        for row in rows
+        if not privacy.is_excluded(row.goated_uid)
+    ]
+    shares = validate_distribution(race.prize_distribution)
+    amounts = position_amounts(race.prize_pool, shares)
+    held = sum(1 for s in standings if s.eligible)
+    prizes = [
+        PrizeRow(
+            position=position,
+            share=str(race.prize_distribution[str(position)]),
+            amount=from_cents(cents),
+            awarded=position <= held,
+        )
+        for position, cents in enumerate(amounts, start=1)
+    ]
+    unawarded = sum((p.amount for p in prizes if not p.awarded), Decimal("0.00"))
+    return Board(race, standings, prizes, unawarded)
+
+
+def detail_out(board: Board, *, limit: int = 50, offset: int = 0) -> RaceDetailOut:
+    race = board.race
+    return RaceDetailOut(
+        **race_out(race).model_dump(),
+        standings=[
+            StandingOut(
+                rank=s.rank,
+                uid=s.uid,
+                name=s.name,
+                total_wager=s.total,
+                prize=s.prize,
+                eligible=s.eligible,
+            )
+            for s in board.standings[offset : offset + limit]
+        ],
+        participants=len(board.standings),
+        prizes=board.prizes,
+        unawarded=board.unawarded,
+        updated_at=race.updated_at,
+    )
+
+
+async def get_race(session: AsyncSession, race_id: int) -> WagerRace:
+    race = await session.get(WagerRace, race_id)
+    if race is None:
+        raise NotFound(f"race {race_id} not found")
+    return race
+
+
+async def list_races(
+    session: AsyncSession, *, status: str | None, limit: int, offset: int
+) -> tuple[int, list[WagerRace]]:
+    query = select(WagerRace)
+    if status:
+        query = query.where(WagerRace.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    newest_first = status in (None, "completed", "cancelled")
+    order = WagerRace.start_date.desc() if newest_first else WagerRace.start_date.asc()
+    races = await session.scalars(query.order_by(order, WagerRace.id).limit(limit).offset(offset))
+    return total, list(races)
+
+
+async def current_race(session: AsyncSession) -> WagerRace | None:
+    """The live race (monthly before weekly before custom, then the one ending first), or else
+    the next upcoming one."""
+    live = await session.scalar(
+        select(WagerRace)
+        .where(WagerRace.status == "live")
+        .order_by(TYPE_ORDER, WagerRace.end_date, WagerRace.id)
+        .limit(1)
+    )
+    if live is not None:
+        return live
+    return await session.scalar(
+        select(WagerRace)
+        .where(WagerRace.status == "upcoming")
+        .order_by(WagerRace.start_date, TYPE_ORDER, WagerRace.id)
+        .limit(1)
+    )
+
+
+async def recent_winners(session: AsyncSession, *, races: int = 5, top: int = 3) -> list[Board]:
+    """The last completed races with their top finishers (privacy applied)."""
+    completed = await session.scalars(
+        select(WagerRace)
+        .where(WagerRace.status == "completed")
+        .order_by(WagerRace.end_date.desc(), WagerRace.id.desc())
+        .limit(races)
+    )
+    privacy = await load_privacy(session)
+    boards = []
+    for race in completed:
+        board = await load_board(session, race, privacy)
+        boards.append(Board(race, board.standings[:top], board.prizes, board.unawarded))
+    return boards
+
+
+def linked_uid(user: User) -> str | None:
+    """The Goated uid this account verified (an unverified claim counts for nothing)."""
+    return user.goated_uid if user.goated_verified and user.goated_uid else None
+
+
+def position_in(board: Board, uid: str) -> RacePositionOut | None:
+    mine = next((s for s in board.standings if s.uid == uid), None)
+    if mine is None:
+        return None
+    gap = gap_to_next(board.standings, uid)
+    return RacePositionOut(
+        race_id=board.race.id,
+        rank=mine.rank,
+        total_wager=mine.total,
+        gap_to_next=gap,
+        prize=mine.prize,
+        eligible=mine.eligible,
+    )
+
+
+async def race_position(
+    session: AsyncSession, *, user: User, race_id: int | None = None
+) -> RacePositionOut:
+    uid = linked_uid(user)
+    if uid is None:
+        raise NotFound("link and verify your Goated account to see your race position")
+    race = await get_race(session, race_id) if race_id else await current_race(session)
+    if race is None:
+        raise NotFound("no race is running right now")
+    position = position_in(await load_board(session, race), uid)
+    if position is None:
+        raise NotFound(f"you have no wager in {race.title} yet")
+    return position
