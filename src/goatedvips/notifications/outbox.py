@@ -73,8 +73,14 @@ async def enqueue(
 ) -> list[NotificationOutbox]:
     """Queue `kind` for `user` on every allowed channel; the caller's commit makes it real.
 
+    `text` is plain text (user input is fine: it is escaped in HTML and sent without a parse mode
+    to Telegram). `html`, when given, replaces the text in the e-mail's HTML part and must come
+    from an autoescaping template. The e-mail itself (layout, call to action, unsubscribe) is
+    rendered at delivery from `templates/emails/<kind>.*`.
     `dedupe_key` makes the event idempotent: the same key never queues twice per channel.
     """
+    if user.disabled:
+        return []
     prefs = await session.scalar(
         select(NotificationPreferences).where(NotificationPreferences.user_id == user.id)
     )
