@@ -153,11 +153,11 @@ async def post_message(
     Nobody can write on a closed ticket (409): staff reopen it first, players open a new one.
     """
     ticket = await get_ticket(session, viewer=author, ticket_id=ticket_id)
-    text = clean_text(message, field="message", label="the message")
     staff = acts_as_staff(author, ticket)
     if ticket.status == "closed":
         hint = "reopen it before replying" if staff else "open a new ticket if you still need help"
         raise Conflict(f"this ticket is closed; {hint}", code="ticket_closed")
+    text = clean_text(message, field="message", label="the message")
     if not staff:
         await ratelimit.hit(
             f"support:message:user:{author.id}",
