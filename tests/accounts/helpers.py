@@ -52,7 +52,7 @@ async def register_api(
         "/api/auth/register",
         json={
             "username": username,
-            "email": email or f"{username}@example.com",
+            "email": f"{username}@example.com" if email is None else email,
             "password": password,
         },
         headers=headers,
