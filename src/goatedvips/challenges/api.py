@@ -1,0 +1,178 @@
+"""JSON routes for challenges: the public list, entering, and the admin side (challenges, review)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from goatedvips.accounts.deps import AdminUser, CurrentUser
+from goatedvips.accounts.models import User
+from goatedvips.admin.audit import Actor
+from goatedvips.challenges import service
+from goatedvips.challenges.models import ChallengeEntry
+from goatedvips.challenges.schemas import (
+    ApproveIn,
+    ChallengeIn,
+    ChallengeOut,
+    ChallengePatch,
+    EntryIn,
+    EntryOut,
+    RejectIn,
+)
+from goatedvips.config import Settings
+from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.schemas import Page
+from goatedvips.security import client_ip
+
+router = APIRouter(tags=["challenges"])
+
+
+def _actor(user: User, request: Request, settings: Settings) -> Actor:
+    return Actor.for_user(user, ip=client_ip(request, settings))
+
+
+def _out(current: service.ChallengeView) -> ChallengeOut:
+    return ChallengeOut.model_validate(current.as_dict())
+
+
+def _entry_out(entry: ChallengeEntry, username: str | None = None) -> EntryOut:
+    out = EntryOut.model_validate(entry)
+    out.username = username
+    return out
+
+
+@router.get("/api/challenges", response_model=Page[ChallengeOut])
+async def list_challenges(
+    session: DbSession,
+    paging: PagingDep,
+    status: Annotated[str, Query(description="active | upcoming | completed | all")] = "active",
+) -> Page[ChallengeOut]:
+    total, views = await service.list_challenges(session, status=status, paging=paging)
+    return Page(
+        total=total, limit=paging.limit, offset=paging.offset, items=[_out(v) for v in views]
+    )
+
+
+@router.get("/api/challenges/{challenge_id}", response_model=ChallengeOut)
+async def get_challenge(challenge_id: int, session: DbSession) -> ChallengeOut:
+    return _out(await service.view(session, challenge_id))
+
+
+@router.post("/api/challenges/{challenge_id}/entries", response_model=EntryOut, status_code=201)
+async def enter(
+    challenge_id: int, body: EntryIn, user: CurrentUser, session: DbSession
+) -> EntryOut:
+    entry = await service.enter_challenge(
+        session, user=user, challenge_id=challenge_id, bet_link=body.bet_link
+    )
+    return _entry_out(entry, user.username)
+
+
+@router.get("/api/me/challenge-entries", response_model=Page[EntryOut])
+async def my_entries(user: CurrentUser, session: DbSession) -> Page[EntryOut]:
+    items = [
+        _entry_out(e, user.username) for e, _ in await service.entries_of(session, user_id=user.id)
+    ]
+    return Page(total=len(items), limit=len(items), offset=0, items=items)
+
+
+@router.get("/api/admin/challenges", response_model=Page[ChallengeOut])
+async def admin_challenges(
+    admin: AdminUser,
+    session: DbSession,
+    paging: PagingDep,
+    status: Annotated[str, Query(description="active | upcoming | completed | all")] = "all",
+) -> Page[ChallengeOut]:
+    total, views = await service.list_challenges(
+        session, status=status, paging=paging, include_cancelled=True
+    )
+    return Page(
+        total=total, limit=paging.limit, offset=paging.offset, items=[_out(v) for v in views]
+    )
+
+
+@router.post("/api/admin/challenges", response_model=ChallengeOut, status_code=201)
+async def create_challenge(
+    body: ChallengeIn, admin: AdminUser, request: Request, session: DbSession, settings: SettingsDep
+) -> ChallengeOut:
+    challenge = await service.create_challenge(
+        session, actor=_actor(admin, request, settings), **body.model_dump()
+    )
+    return _out(await service.view(session, challenge.id))
+
+
+@router.patch("/api/admin/challenges/{challenge_id}", response_model=ChallengeOut)
+async def update_challenge(
+    challenge_id: int,
+    body: ChallengePatch,
+    admin: AdminUser,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+) -> ChallengeOut:
+    await service.update_challenge(
+        session,
+        actor=_actor(admin, request, settings),
+        challenge_id=challenge_id,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    return _out(await service.view(session, challenge_id))
+
+
+@router.post("/api/admin/challenges/{challenge_id}/cancel", response_model=ChallengeOut)
+async def cancel_challenge(
+    challenge_id: int, admin: AdminUser, request: Request, session: DbSession, settings: SettingsDep
+) -> ChallengeOut:
+    await service.cancel_challenge(
+        session, actor=_actor(admin, request, settings), challenge_id=challenge_id
+    )
+    return _out(await service.view(session, challenge_id))
+
+
+@router.get("/api/admin/challenge-entries", response_model=Page[EntryOut])
+async def review_queue(
+    admin: AdminUser,
+    session: DbSession,
+    paging: PagingDep,
+    status: Annotated[str, Query(description="pending | approved | rejected | all")] = "pending",
+    challenge_id: Annotated[int | None, Query(alias="challengeId")] = None,
+) -> Page[EntryOut]:
+    total, rows = await service.review_queue(
+        session, status=status, challenge_id=challenge_id, paging=paging
+    )
+    items = [_entry_out(e, u.username) for e, u, _ in rows]
+    return Page(total=total, limit=paging.limit, offset=paging.offset, items=items)
+
+
+@router.post("/api/admin/challenge-entries/{entry_id}/approve", response_model=EntryOut)
+async def approve(
+    entry_id: int,
+    body: ApproveIn,
+    admin: AdminUser,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+) -> EntryOut:
+    entry = await service.approve_entry(
+        session,
+        actor=_actor(admin, request, settings),
+        entry_id=entry_id,
+        bonus_code=body.bonus_code,
+    )
+    return _entry_out(entry)
+
+
+@router.post("/api/admin/challenge-entries/{entry_id}/reject", response_model=EntryOut)
+async def reject(
+    entry_id: int,
+    body: RejectIn,
+    admin: AdminUser,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+) -> EntryOut:
+    entry = await service.reject_entry(
+        session, actor=_actor(admin, request, settings), entry_id=entry_id, notes=body.notes
+    )
+    return _entry_out(entry)
