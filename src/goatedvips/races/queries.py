@@ -1,13 +1,14 @@
 """Reading races for the public surfaces (JSON, pages): stored standings with privacy applied.
 
-Standings are read from the participant rows the last sync (or the freeze) wrote, never computed
-on a request. Excluded uids are left out and hidden names masked here, so no public surface can
+Standings are read from the participant rows the last sync (or the freeze) wrote, never from the
+feed on a request; a live race's stored totals are re-ranked with the current exclusions so an
+exclusion applies at once, while a completed race shows its frozen ranks and prizes. Excluded uids are left out and hidden names masked here, so no public surface can
 forget to.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -25,7 +26,7 @@ from goatedvips.races.schemas import (
     RacePositionOut,
     StandingOut,
 )
-from goatedvips.races.standings import Standing, gap_to_next
+from goatedvips.races.standings import PlayerTotal, Standing, compute_standings, gap_to_next
 
 TYPE_ORDER = case({"monthly": 0, "weekly": 1}, value=WagerRace.type, else_=2)
 
@@ -53,19 +54,31 @@ async def load_board(
         .where(WagerRaceParticipant.race_id == race.id)
         .order_by(WagerRaceParticipant.rank, WagerRaceParticipant.goated_uid)
     )
-    standings = [
-        Standing(
-            rank=row.rank or 0,
-            uid=row.goated_uid,
-            name=privacy.public_name(row.goated_uid, row.goated_name),
-            total=row.total_wager,
-            eligible=row.eligible,
-            prize=row.prize or Decimal("0.00"),
-        )
-        for row in rows
-        if not privacy.is_excluded(row.goated_uid)
-    ]
+    rows = list(rows)
     shares = validate_distribution(race.prize_distribution)
+    if race.status == "live":
+        # Exclusions made since the last sync apply at once: re-rank the stored totals.
+        stored = compute_standings(
+            [PlayerTotal(r.goated_uid, r.goated_name, r.total_wager) for r in rows],
+            pool=race.prize_pool,
+            shares=shares,
+            min_wager=race.min_wager,
+            excluded=privacy.excluded,
+        ).standings
+    else:
+        stored = [
+            Standing(
+                rank=r.rank or 0,
+                uid=r.goated_uid,
+                name=r.goated_name,
+                total=r.total_wager,
+                eligible=r.eligible,
+                prize=r.prize or Decimal("0.00"),
+            )
+            for r in rows
+            if not privacy.is_excluded(r.goated_uid)
+        ]
+    standings = [replace(s, name=privacy.public_name(s.uid, s.name)) for s in stored]
     amounts = position_amounts(race.prize_pool, shares)
     held = sum(1 for s in standings if s.eligible)
     prizes = [
