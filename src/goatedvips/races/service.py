@@ -115,7 +115,7 @@ async def update_race(
     if race.status == "completed":
         final = [name for name in FINAL_FIELDS if name in changes]
         if final:
-            field = data.model_fields[final[0]].alias or final[0]
+            field = RaceUpdate.model_fields[final[0]].alias or final[0]
             raise Conflict(
                 f"{field}: a completed race's window and prizes are final; "
                 "correct its results instead",
