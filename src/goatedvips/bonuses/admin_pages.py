@@ -102,6 +102,7 @@ async def create(
         )
     except DomainError as exc:
         await session.rollback()
+        await session.refresh(admin)  # the rollback expired it; the layout reads it
         return await _page(
             request, session, flashes=[("error", exc.message)], form=form,
             status_code=exc.status_code,
@@ -125,6 +126,7 @@ async def import_codes(
     )
     if result.errors:
         await session.rollback()
+        await session.refresh(admin)  # the rollback expired it; the layout reads it
         message = f"{len(result.errors)} line(s) are wrong; nothing was imported"
         return await _page(
             request, session, flashes=[("error", message)], import_errors=result.errors,
@@ -143,6 +145,7 @@ async def withdraw(
         )
     except DomainError as exc:
         await session.rollback()
+        await session.refresh(admin)  # the rollback expired it; the layout reads it
         return await _page(
             request, session, flashes=[("error", exc.message)], status_code=exc.status_code
         )

@@ -66,5 +66,6 @@ async def claim(code_id: int, request: Request, session: DbSession, user: Option
         await service.claim_code(session, user=user, code_id=code_id)
     except DomainError as exc:
         await session.rollback()
+        await session.refresh(user)  # the rollback expired it; the layout reads it
         return await _drops_page(request, session, user, [("error", exc.message)], exc.status_code)
     return RedirectResponse(f"/bonus-codes?claimed={code_id}#mine", status_code=303)
