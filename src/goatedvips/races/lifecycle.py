@@ -117,7 +117,7 @@ async def refresh_standings(
                     f"You are #{row.rank} in {race.title} with ${row.total_wager:,.2f} wagered, "
                     f"on course for ${row.prize:,.2f}. The race ends {race.end_date:%Y-%m-%d %H:%M} UTC."
                 ),
-                payload={"raceId": race.id, "rank": row.rank},
+                payload={"race_id": race.id, "rank": row.rank},
                 dedupe_key=f"race:{race.id}:prize_position:user:{user.id}",
             )
     race.updated_at = now
@@ -140,7 +140,7 @@ async def _announce_start(session: AsyncSession, race: WagerRace) -> None:
                 f"{race.title} is live: ${race.prize_pool:,.2f} to win. Every wager on Goated "
                 f"until {race.end_date:%Y-%m-%d %H:%M} UTC counts."
             ),
-            payload={"raceId": race.id},
+            payload={"race_id": race.id},
             dedupe_key=f"race:{race.id}:start:user:{user.id}",
         )
 
@@ -199,7 +199,7 @@ async def _announce_results(
                 f"{race.title} is over. You finished #{row.rank} with "
                 f"${row.total_wager:,.2f} wagered{prize}."
             ),
-            payload={"raceId": race.id, "rank": row.rank, "prize": str(row.prize or 0)},
+            payload={"race_id": race.id, "rank": row.rank, "prize": str(row.prize or 0)},
             dedupe_key=f"race:{race.id}:result:user:{user.id}",
         )
 
