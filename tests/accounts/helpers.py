@@ -24,12 +24,14 @@ def link_in_last_mail(sink: SmtpSink, address: str, path: str) -> str:
     return parse_qs(urlparse(match.group(0)).query)["token"][0]
 
 
-async def csrf(client: httpx.AsyncClient, page: str = "/login") -> str:
-    """Visit a page so the CSRF cookie is set; return the token forms must carry."""
-    if CSRF_COOKIE not in client.cookies:
-        response = await client.get(page)
-        assert response.status_code in (200, 303), response.text
-    return client.cookies[CSRF_COOKIE]
+async def csrf(client: httpx.AsyncClient, page: str = "/forgot-password") -> str:
+    """The token a form on `page` carries, read from its hidden field (it must match the cookie)."""
+    response = await client.get(page)
+    assert response.status_code == 200, response.text
+    match = re.search(rf'name="{CSRF_FIELD}" value="([^"]+)"', response.text)
+    assert match, f"no CSRF field on {page}"
+    assert match.group(1) == client.cookies[CSRF_COOKIE]
+    return match.group(1)
 
 
 async def post_form(
