@@ -31,6 +31,7 @@ from sqlalchemy import (
     text,
 )
 
+import goatedvips.models  # noqa: F401  (every table in Base.metadata, also in the bare CLI)
 from goatedvips.admin.backup_format import (
     FALLBACK_TYPES,
     FORMAT_VERSION,
