@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from goatedvips.admin.models import AuditLog
 from goatedvips.db import Database
+from goatedvips.notifications.models import NotificationOutbox, NotificationPreferences
 from goatedvips.telegram.models import TelegramUser, VerificationRequest
 from tests.support.bot_fixtures import ADMIN_TELEGRAM_ID, BotDriver
 from tests.telegram.conftest import Player
@@ -113,9 +115,34 @@ async def test_userinfo(tg: BotDriver, players) -> None:
     assert "private chat" in group and "uid-alice" not in group
 
 
-async def test_broadcast_points_to_the_admin_panel(tg: BotDriver) -> None:
-    assert "Admin → Broadcasts" in await tg.reply("/broadcast hi all", user_id=ADMIN_TELEGRAM_ID)
-    assert "admins only" in await tg.reply("/broadcast hi all", user_id=5005)
+async def test_broadcast_queues_through_the_notifications_service(
+    tg: BotDriver, players, clean_db: Database
+) -> None:
+    alice = await linked(players, tg, "alice", 1001)
+    async with clean_db.sessionmaker() as session:
+        await session.execute(
+            update(NotificationPreferences)
+            .where(NotificationPreferences.user_id == alice.user.id)
+            .values(promotional_offers=True)
+        )
+        await session.commit()
+    usage = await tg.reply("/broadcast no separator", user_id=ADMIN_TELEGRAM_ID)
+    assert "Usage: /broadcast <subject> | <message>" in usage
+    assert "admins only" in await alice.say(tg, "/broadcast Hi | all")
+    reply = await tg.reply("/broadcast Weekend race | Double prizes!", user_id=ADMIN_TELEGRAM_ID)
+    assert "Weekend race" in reply and "queued for 1 player(s)" in reply
+    async with clean_db.sessionmaker() as session:
+        rows = list(
+            await session.scalars(
+                select(NotificationOutbox).where(NotificationOutbox.kind == "broadcast")
+            )
+        )
+        audit = await session.scalar(
+            select(AuditLog).where(AuditLog.action == "notifications.broadcast")
+        )
+    assert {r.user_id for r in rows} == {alice.user.id}
+    assert rows[0].subject == "Weekend race" and rows[0].body_text == "Double prizes!"
+    assert audit is not None and audit.actor == f"telegram:{ADMIN_TELEGRAM_ID}"
 
 
 async def test_unknown_commands_and_stale_buttons_are_answered(tg: BotDriver) -> None:

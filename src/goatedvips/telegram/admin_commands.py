@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from goatedvips.accounts.models import User
 from goatedvips.admin.audit import Actor
 from goatedvips.errors import InvalidInput
+from goatedvips.notifications.service import queue_broadcast
 from goatedvips.telegram import verification
 from goatedvips.telegram.alerts import (
     CALLBACK_PREFIX,
@@ -117,12 +118,37 @@ async def decide_button(
             )
 
 
+def _parse_broadcast(command: CommandObject) -> tuple[str, str]:
+    """ "/broadcast <subject> | <message>" or the subject on the first line, the message below."""
+    text = (command.args or "").strip()
+    subject, sep, body = text.partition("|") if "|" in text else text.partition("\n")
+    if not sep or not subject.strip() or not body.strip():
+        raise InvalidInput(
+            "Usage: /broadcast <subject> | <message>. It goes to every player who accepts "
+            "promotional offers, by e-mail and Telegram."
+        )
+    return subject.strip(), body.strip()
+
+
 @router.message(Command("broadcast"))
-async def broadcast(message: Message, is_admin: bool) -> None:
+async def broadcast(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User | None,
+    is_admin: bool,
+) -> None:
     ensure_admin(is_admin)
+    ensure_private(message)
+    subject, body = _parse_broadcast(command)
+    sender = message.from_user
+    assert sender is not None
+    result = await queue_broadcast(
+        session, actor=_actor(sender.id, user), kind="promotional", subject=subject, body=body
+    )
     await message.answer(
-        "Broadcasts go out from the admin panel (Admin → Broadcasts), where you choose the kind, "
-        "preview the text and see who will get it."
+        f"Broadcast “{subject}” queued for {result.recipients} player(s) "
+        f"({result.messages} message(s)); delivery runs in the background."
     )
 
 

@@ -21,6 +21,6 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("pending", "verification requests waiting for a decision"),
     ("approve", "approve a request: /approve <id> [notes]"),
     ("reject", "reject a request: /reject <id> [notes]"),
-    ("broadcast", "where to send a broadcast"),
+    ("broadcast", "promotional broadcast: /broadcast <subject> | <message>"),
     ("userinfo", "look up a user: /userinfo <username | Telegram id | Goated name>"),
 ]
