@@ -3,7 +3,8 @@
 Figures come from stored data only, so a statement can be rebuilt for any past month:
 - wager: the month's total by the races' rule for a calendar-month window (`races.totals`: the
   `this_month` counter of the player's last snapshot taken inside the month);
-- races: every race that completed with its end inside the month, with the player's final rank,
+- races: every race that completed with its end in (month start, month end] (a monthly race
+  ending at 00:00 on the 1st belongs to the month it covered), with the player's final rank,
   total and prize as frozen at completion;
 - bonus codes: the codes the player claimed during the month, with their values.
 Statements go to players with a verified Goated account who had any of these in the month (an
@@ -108,8 +109,8 @@ async def build_statement(
         .join(WagerRace, WagerRace.id == WagerRaceParticipant.race_id)
         .where(
             WagerRace.status == "completed",
-            WagerRace.end_date >= start,
-            WagerRace.end_date < end,
+            WagerRace.end_date > start,
+            WagerRace.end_date <= end,
             or_(*conditions),
         )
         .order_by(WagerRace.end_date, WagerRace.id)
