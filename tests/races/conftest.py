@@ -50,14 +50,17 @@ class Feed:
         async with httpx.AsyncClient(transport=self.transport, base_url="http://sim") as control:
             (await control.post("/_sim/feed", json=players)).raise_for_status()
 
-    async def sync_at(self, moment: dt.datetime, players: list[dict[str, Any]]) -> SyncResult:
+    async def sync_now(self, players: list[dict[str, Any]]) -> SyncResult:
         await self.set(players)
         client = GoatedClient("http://sim", None, "TEST", transport=self.transport, max_attempts=1)
         try:
-            with time_machine.travel(moment, tick=False):
-                return await sync_once(self.db, self.settings, client=client, lock_wait=5)
+            return await sync_once(self.db, self.settings, client=client, lock_wait=5)
         finally:
             await client.close()
+
+    async def sync_at(self, moment: dt.datetime, players: list[dict[str, Any]]) -> SyncResult:
+        with time_machine.travel(moment, tick=False):
+            return await self.sync_now(players)
 
 
 @pytest.fixture
