@@ -17,7 +17,7 @@ TEXT_MIN = 1
 TEXT_MAX = 5000
 DEFAULT_PRIORITY = "medium"
 MAX_OPEN_TICKETS = 5
-OPEN_TICKET_RATE = "5 per hour"
+OPEN_TICKET_RATE = "8 per hour"
 MESSAGE_RATE = "20 per 10 minutes"
 # A player's reply tells at most this many admins when nobody is assigned yet.
 MAX_STAFF_NOTIFIED = 10
