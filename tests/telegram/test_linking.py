@@ -182,3 +182,13 @@ async def test_relink_after_unlink_on_the_site(tg: BotDriver, players, clean_db:
     assert linked_page.headers["cache-control"] == "no-store"
     token = linked_page.text.split("https://t.me/GoatedTestBot?start=")[1].split('"')[0]
     assert "Linked" in await tg.reply(f"/start {token}", user_id=1001)
+
+
+async def test_the_account_page_shows_the_telegram_section(tg: BotDriver, players) -> None:
+    alice = await players("alice", telegram_id=1001)
+    page = await alice.http.get("/account")
+    assert page.status_code == 200
+    assert 'id="telegram"' in page.text and "Link Telegram" in page.text
+    await alice.link(tg)
+    page = await alice.http.get("/account")
+    assert "@alice_tg" in page.text and "Unlink Telegram" in page.text
