@@ -144,7 +144,8 @@ async def view(
 
 
 def describe(c: Challenge) -> str:
-    return f"{c.multiplier:g}x on {c.game} with at least ${c.min_bet:,.2f}"
+    multiplier = format(c.multiplier.normalize(), "f")  # 100.00 -> "100", 1.50 -> "1.5"
+    return f"{multiplier}x on {c.game} with at least ${c.min_bet:,.2f}"
 
 
 async def create_challenge(
