@@ -13,6 +13,7 @@ Import them in a test package's conftest.py:
   `ADMIN_TELEGRAM_ID`); `telegram_app` / `telegram_client`: the app with those settings.
 - `tg`: a `BotDriver` that posts Updates to /telegram/webhook (with the secret) and returns the
   Bot API calls the bot made while handling them.
+- `await link_telegram(db, user.id, telegram_id)`: a linked player without the HTTP round trip.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "WEBHOOK_SECRET",
     "BotDriver",
     "fake_telegram",
+    "link_telegram",
     "fake_telegram_server",
     "telegram_app",
     "telegram_client",
@@ -101,7 +103,9 @@ class BotDriver:
         self.http = http
         self.fake = fake
 
-    async def post(self, update: dict[str, Any], *, secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
+    async def post(
+        self, update: dict[str, Any], *, secret: str | None = WEBHOOK_SECRET
+    ) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         return await self.http.post("/telegram/webhook", json=update, headers=headers)
 
@@ -138,6 +142,22 @@ class BotDriver:
         """Press an inline button; returns every call the bot made (answerCallbackQuery, ...)."""
         update = callback_update(data, user_id=user_id, username=username, message_id=message_id)
         return await self._calls_during(update)
+
+
+async def link_telegram(
+    db: Database, user_id: int, telegram_id: int, username: str | None = None
+) -> None:
+    """Link a site account to a Telegram id through the real services (token, then redeem)."""
+    from goatedvips.accounts.models import User
+    from goatedvips.telegram.linking import create_link_token, redeem_link_token
+
+    async with db.sessionmaker() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        token = await create_link_token(session, user=user)
+        await redeem_link_token(
+            session, token=token.token, telegram_id=telegram_id, telegram_username=username
+        )
 
 
 @pytest.fixture
