@@ -192,3 +192,12 @@ async def test_the_account_page_shows_the_telegram_section(tg: BotDriver, player
     await alice.link(tg)
     page = await alice.http.get("/account")
     assert "@alice_tg" in page.text and "Unlink Telegram" in page.text
+
+
+async def test_the_link_helper_for_other_domains_tests(tg: BotDriver, clean_db: Database) -> None:
+    from tests.support.bot_fixtures import link_telegram
+    from tests.support.users import make_user
+
+    user = await make_user(clean_db, "dave")
+    await link_telegram(clean_db, user.id, 4004, "dave_tg")
+    assert "linked as dave" in await tg.reply("/start", user_id=4004)
