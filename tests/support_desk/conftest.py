@@ -12,6 +12,7 @@ import pytest
 from goatedvips import ratelimit
 from goatedvips.accounts.models import User
 from goatedvips.db import Database
+from tests.support.bot_fixtures import *  # noqa: F403
 from tests.support.users import logged_in_user
 
 
