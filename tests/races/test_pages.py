@@ -170,9 +170,15 @@ async def test_admin_pages_are_for_admins_only(client: httpx.AsyncClient, db: Da
 
 @pytest.mark.usefixtures("clean_db")
 async def test_templates_keep_the_current_and_next_race_going(db: Database) -> None:
+    from goatedvips.notifications.models import NotificationOutbox
     from goatedvips.races.models import RaceTemplate
+    from tests.support.users import make_user
 
+    fan = await make_user(db, "fan")
     async with db.sessionmaker() as session:
+        await session.execute(
+            update(User).where(User.id == fan.id).values(goated_uid="u9", goated_verified=True)
+        )
         session.add(
             RaceTemplate(
                 title="Monthly",
@@ -193,3 +199,8 @@ async def test_templates_keep_the_current_and_next_race_going(db: Database) -> N
         ("Monthly · January 2027", "upcoming", 1, 2027),
     ]
     assert started == [races[0].id]
+    async with db.sessionmaker() as session:
+        notices = list(await session.scalars(select(NotificationOutbox)))
+    assert [(n.user_id, n.kind, n.dedupe_key) for n in notices] == [
+        (fan.id, "race_start", f"race:{races[0].id}:start:user:{fan.id}:email")
+    ]
