@@ -204,7 +204,7 @@ async def test_rows_are_shared_through_redis(
         await conn.exec_driver_sql("DELETE FROM affiliate_players")
     other_process = LeaderboardCache()
     snapshot = await other_process.current(db, shared)
-    assert [e.uid for e in snapshot.boards["month"]][:2] == ["uid-a", "uid-b"]
+    assert snapshot.boards["month"].uids[:2] == ["uid-a", "uid-b"]
     import redis.asyncio as redis
 
     async with redis.from_url(redis_url) as r:

@@ -58,9 +58,21 @@ class Entry(NamedTuple):
     uid: str
     name: str  # public: masked when hidden
     wagered: str  # decimal string
-    wagered_cents: int
     tier: str
-    search: str  # lower-case public name
+
+
+@dataclass(slots=True)
+class Board:
+    """One period's ranking as parallel lists; `Entry`s are made only for the rows shown."""
+
+    uids: list[str]
+    cents: list[int]
+    ranks: list[int]
+
+    def entry(self, index: int, names: dict[str, str], all_time: dict[str, int]) -> Entry:
+        uid, cents = self.uids[index], self.cents[index]
+        tier = tier_for(Decimal(all_time[uid]).scaleb(-2)).name
+        return Entry(self.ranks[index], uid, names[uid], store.cents_text(cents), tier)
 
 
 def is_stale(last_success: dt.datetime | None, settings: Settings, now: dt.datetime) -> bool:
@@ -76,15 +88,25 @@ class Snapshot:
     sync_run_id: int | None
     updated_at: dt.datetime | None
     fingerprint: str
-    boards: dict[str, list[Entry]]
+    boards: dict[str, Board]
+    names: dict[str, str]  # uid -> public name
+    search: dict[str, str]  # uid -> lower-case public name
+    all_time: dict[str, int]  # uid -> all-time cents (the tier)
     responses: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
 
     def page(self, period: str, limit: int, offset: int, q: str = "") -> tuple[int, list[Entry]]:
-        rows = self.boards[period]
+        board = self.boards[period]
         needle = q.strip().lower()
         if needle:
-            rows = [row for row in rows if needle in row.search]
-        return len(rows), rows[offset : offset + limit]
+            search = self.search
+            matches = [i for i, uid in enumerate(board.uids) if needle in search[uid]]
+            return len(matches), [
+                board.entry(i, self.names, self.all_time) for i in matches[offset : offset + limit]
+            ]
+        stop = min(len(board.uids), offset + limit)
+        return len(board.uids), [
+            board.entry(i, self.names, self.all_time) for i in range(offset, stop)
+        ]
 
     def json(self, period: str, limit: int, offset: int, q: str, stale: bool) -> tuple[bytes, str]:
         """The API body and its ETag, cached per query for the life of the snapshot."""
@@ -118,33 +140,34 @@ class Snapshot:
         return body, etag
 
 
-def build_boards(players: dict[str, store.State], privacy: PrivacyRules) -> dict[str, list[Entry]]:
-    public = {
+def build_boards(
+    players: dict[str, store.State], privacy: PrivacyRules
+) -> tuple[dict[str, Board], dict[str, str], dict[str, str]]:
+    """The four boards, public names and search keys of one player set."""
+    names = {
         uid: privacy.public_name(uid, state[0])
         for uid, state in players.items()
         if not privacy.is_excluded(uid)
     }
-    search = {uid: name.lower() for uid, name in public.items()}
-    tiers = {uid: tier_for(Decimal(players[uid][4]).scaleb(-2)).name for uid in public}
-    boards: dict[str, list[Entry]] = {}
+    search = {uid: name.lower() for uid, name in names.items()}
+    # Ties are listed by public name, then uid: sort once by that, then stably by amount.
+    base = sorted(names, key=lambda uid: (search[uid], uid))
+    boards: dict[str, Board] = {}
     for period in PERIODS:
         index = _COUNTER_INDEX[period]
-        ranked = sorted(
-            ((players[uid][index], uid) for uid in public if players[uid][index] > 0),
-            key=lambda item: (-item[0], search[item[1]], item[1]),
+        amount = {uid: players[uid][index] for uid in base}
+        uids = sorted(
+            (uid for uid in base if amount[uid] > 0), key=amount.__getitem__, reverse=True
         )
-        entries: list[Entry] = []
+        cents = [amount[uid] for uid in uids]
+        ranks: list[int] = []
         rank, previous = 0, None
-        for position, (cents, uid) in enumerate(ranked, start=1):
-            if cents != previous:
-                rank, previous = position, cents
-            entries.append(
-                Entry(
-                    rank, uid, public[uid], store.cents_text(cents), cents, tiers[uid], search[uid]
-                )
-            )
-        boards[period] = entries
-    return boards
+        for position, value in enumerate(cents, start=1):
+            if value != previous:
+                rank, previous = position, value
+            ranks.append(rank)
+        boards[period] = Board(uids, cents, ranks)
+    return boards, names, search
 
 
 class LeaderboardCache:
@@ -189,14 +212,15 @@ class LeaderboardCache:
             return old
         players = await _load_players(db, settings, sync_id)
         started = time.perf_counter()
-        boards = build_boards(players, privacy)
+        boards, names, search = build_boards(players, privacy)
         log.info(
             "leaderboards_built",
             sync_run_id=sync_id,
             players=len(players),
             ms=int((time.perf_counter() - started) * 1000),
         )
-        return Snapshot(sync_id, finished_at, privacy.fingerprint, boards)
+        all_time = {uid: state[4] for uid, state in players.items()}
+        return Snapshot(sync_id, finished_at, privacy.fingerprint, boards, names, search, all_time)
 
 
 async def _load_players(
