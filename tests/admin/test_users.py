@@ -275,10 +275,13 @@ async def test_patch_rejects_bad_bodies_and_unknown_users(
         wrong_type = await client.patch(f"/api/admin/users/{boss.id}", json={"isAdmin": "maybe"})
         unknown_field = await client.patch(f"/api/admin/users/{boss.id}", json={"role": "god"})
         missing = await client.patch("/api/admin/users/424242", json={"disabled": True})
+        huge = await client.get("/api/admin/users/99999999999999999999")
+        huge_page = await client.get("/admin/users/99999999999999999999")
     assert empty.status_code == 422 and "isAdmin" in empty.json()["error"]["message"]
     assert wrong_type.status_code == 422
     assert unknown_field.status_code == 422
     assert missing.status_code == 404
+    assert huge.status_code == 422 and huge_page.status_code == 422
 
 
 async def _csrf(client: httpx.AsyncClient) -> str:

@@ -50,7 +50,7 @@ class BackupError(Exception):
 def column_kind(column: Column[Any]) -> str:
     type_: Any = column.type
     if isinstance(type_, TypeDecorator):
-        type_ = type_.impl if not isinstance(type_.impl, type) else type_.impl()
+        type_ = type_.impl_instance
     checks: list[tuple[type, str]] = [
         (JSON, "json"),
         (Boolean, "bool"),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from goatedvips.accounts.deps import AdminUser, CsrfChecked
+from goatedvips.admin.api import UserId
 from goatedvips.admin.audit import Actor
 from goatedvips.admin.audit_query import AuditFilters, distinct_actions, list_audit
 from goatedvips.admin.dashboard import load_dashboard
@@ -86,7 +87,7 @@ async def _render_user(
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
 async def user_page(
-    request: Request, user: AdminUser, session: DbSession, user_id: int, done: str = ""
+    request: Request, user: AdminUser, session: DbSession, user_id: int = UserId, done: str = ""
 ) -> HTMLResponse:
     flashes = [("ok", ACCESS_CHANGES[done][1])] if done in ACCESS_CHANGES else []
     return await _render_user(request, session, user_id, flashes=flashes)
@@ -98,7 +99,7 @@ async def change_access(
     user: AdminUser,
     session: DbSession,
     settings: SettingsDep,
-    user_id: int,
+    user_id: int = UserId,
     change: str = Form(""),
 ) -> Response:
     if change not in ACCESS_CHANGES:
