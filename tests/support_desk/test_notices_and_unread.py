@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from goatedvips.db import Database
 from goatedvips.notifications.models import NotificationOutbox
+from goatedvips.support.queries import count_unread_for_staff
 from goatedvips.support.rules import MAX_STAFF_NOTIFIED
 from tests.support.users import make_user
 from tests.support_desk.conftest import Party, open_ticket
@@ -155,3 +156,15 @@ async def test_players_see_only_their_own_tickets_in_lists(
     mine = (await player.http.get("/api/support/tickets")).json()
     assert [t["subject"] for t in mine["items"]] == ["Alice's"]
     assert (await other_player.http.get("/api/admin/support/tickets")).status_code == 403
+
+
+async def test_the_staff_badge_counts_unread_tickets_that_are_not_closed(
+    clean_db: Database, player: Party, staff: Party
+) -> None:
+    first = await open_ticket(player.http, subject="First")
+    await open_ticket(player.http, subject="Second")
+    async with clean_db.sessionmaker() as session:
+        assert await count_unread_for_staff(session) == 2
+    await staff.http.patch(f"/api/admin/support/tickets/{first['id']}", json={"status": "closed"})
+    async with clean_db.sessionmaker() as session:
+        assert await count_unread_for_staff(session) == 1

@@ -164,3 +164,17 @@ async def test_staff_queue_filters_by_status_priority_and_assignee(
     bad = await staff.http.get("/admin/support?status=pending", headers=HTML)
     assert bad.status_code == 422
     assert "status must be one of open, in_progress, closed" in bad.text
+
+
+async def test_the_account_page_counts_open_tickets_and_unread_answers(
+    player: Party, staff: Party
+) -> None:
+    ticket = await open_ticket(player.http)
+    await open_ticket(player.http, subject="Another one")
+    await staff.http.post(
+        f"/api/support/tickets/{ticket['id']}/messages", json={"message": "Answered"}
+    )
+    page = await player.http.get("/account", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="support"' in page.text
+    assert "1 unread" in page.text and "2 open tickets." in page.text

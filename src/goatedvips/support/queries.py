@@ -220,3 +220,15 @@ async def count_unread_for_staff(session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def player_summary(session: AsyncSession, *, user: User) -> tuple[int, int]:
+    """(tickets not closed, tickets with a staff reply the player hasn't read) for `user`."""
+    mine = SupportTicket.user_id == user.id
+    waiting = await session.scalar(
+        select(func.count(SupportTicket.id)).where(mine, SupportTicket.status != "closed")
+    )
+    unread = await session.scalar(
+        select(func.count(SupportTicket.id)).where(mine, unread_condition("player"))
+    )
+    return waiting or 0, unread or 0
