@@ -33,7 +33,7 @@ from goatedvips.migrate import make_sync_engine
 from goatedvips.races.models import WagerRace, WagerRaceParticipant
 from goatedvips.support.models import SupportTicket, TicketMessage
 from goatedvips.telegram.models import TelegramUser, VerificationHistory, VerificationRequest
-from tests.admin.helpers import _dump, dump_rows
+from tests.admin.helpers import dump_connection, dump_rows
 from tests.support.databases import create_pg_database, drop_pg_database, pg_server_url, sqlite_url
 from tests.support.users import make_user
 
@@ -59,7 +59,7 @@ def dump_url(url: str) -> dict[str, list[list[Any]]]:
     engine = make_sync_engine(url)
     try:
         with engine.connect() as connection:
-            return _dump(connection)
+            return dump_connection(connection)
     finally:
         engine.dispose()
 
