@@ -22,9 +22,13 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# Beyond any table we keep; a bigger OFFSET overflows PostgreSQL's bigint (a 500, not a 422).
+MAX_OFFSET = 1_000_000_000
+
+
 def get_paging(
     limit: int = Query(50, ge=1, le=500, description="page size (max 500)"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="rows to skip"),
 ) -> Paging:
     return Paging(limit=limit, offset=offset)
 
