@@ -179,6 +179,7 @@ async def test_staff_changes_are_checked(clean_db: Database, player: Party, staf
         ({"assignedTo": player.user.id}, "assignedTo", "active admin"),
         ({"assignedTo": not_staff.id}, "assignedTo", "active admin"),
         ({"assignedTo": 424242}, "assignedTo", "active admin"),
+        ({"assignedTo": 2**63}, "assignedTo", "active admin"),
         ({"status": "pending"}, "status", "one of open, in_progress, closed"),
         ({"priority": "urgent"}, "priority", "one of low, medium, high"),
         ({}, None, "at least one of"),
@@ -223,10 +224,26 @@ async def test_a_change_to_the_same_values_writes_no_audit_record(
         ("status=waiting", "status"),
         ("priority=urgent", "priority"),
         ("assignee=someone", "assignee"),
+        ("assignee=99999999999999999999", "assignee"),
         ("limit=501", "limit"),
         ("offset=-1", "offset"),
+        ("offset=99999999999999999999", "offset"),
     ],
 )
 async def test_staff_queue_refuses_unknown_filters(staff: Party, query: str, field: str) -> None:
     error = _error(await staff.http.get(f"/api/admin/support/tickets?{query}"), 422)
     assert error["field"] == field
+
+
+async def test_ids_beyond_any_key_answer_404_not_a_database_error(
+    player: Party, staff: Party
+) -> None:
+    huge = 2**63
+    for response in (
+        await player.http.get(f"/api/support/tickets/{huge}"),
+        await player.http.post(f"/api/support/tickets/{huge}/messages", json={"message": "hi"}),
+        await staff.http.patch(f"/api/admin/support/tickets/{huge}", json={"status": "closed"}),
+        await staff.http.get(f"/admin/support/tickets/{huge}", headers={"accept": "text/html"}),
+        await player.http.get("/api/support/tickets/0"),
+    ):
+        assert response.status_code == 404, response.text

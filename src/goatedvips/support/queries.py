@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from goatedvips.accounts.models import User
 from goatedvips.errors import InvalidInput
 from goatedvips.support.models import SupportTicket, TicketMessage
-from goatedvips.support.rules import clean_priority, clean_status
+from goatedvips.support.rules import MAX_ID, clean_priority, clean_status
 
 Side = Literal["player", "staff"]
 # assignee filter: a staff user id, "unassigned", or None for everyone's
@@ -89,7 +89,7 @@ def parse_assignee(value: str | None, *, me: User) -> AssigneeFilter:
         return "unassigned"
     if value == "me":
         return me.id
-    if value.isdigit():
+    if value.isdigit() and int(value) <= MAX_ID:
         return int(value)
     raise InvalidInput('assignee must be a user id, "me" or "unassigned"', field="assignee")
 

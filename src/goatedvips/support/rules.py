@@ -19,6 +19,8 @@ DEFAULT_PRIORITY = "medium"
 MAX_OPEN_TICKETS = 5
 OPEN_TICKET_RATE = "8 per hour"
 MESSAGE_RATE = "20 per 10 minutes"
+# Ids above this can't exist (INTEGER keys); checking first keeps PostgreSQL from overflowing.
+MAX_ID = 2**31 - 1
 # A player's reply tells at most this many admins when nobody is assigned yet.
 MAX_STAFF_NOTIFIED = 10
 

@@ -24,6 +24,7 @@ from goatedvips.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from goatedvips.support import notify
 from goatedvips.support.models import SupportTicket, TicketMessage
 from goatedvips.support.rules import (
+    MAX_ID,
     MAX_OPEN_TICKETS,
     MESSAGE_RATE,
     OPEN_TICKET_RATE,
@@ -86,6 +87,8 @@ async def open_ticket(
 
 
 async def _load_ticket(session: AsyncSession, ticket_id: int, *, thread: bool) -> SupportTicket:
+    if not 1 <= ticket_id <= MAX_ID:
+        raise NotFound("ticket not found")
     options = [joinedload(SupportTicket.user), joinedload(SupportTicket.assigned_staff)]
     if thread:
         options.append(selectinload(SupportTicket.messages).joinedload(TicketMessage.user))
@@ -190,7 +193,7 @@ async def post_message(
 
 
 async def _assignable(session: AsyncSession, user_id: int) -> User:
-    staff = await session.get(User, user_id)
+    staff = await session.get(User, user_id) if 1 <= user_id <= MAX_ID else None
     if staff is None or not staff.is_admin or staff.disabled:
         raise InvalidInput(
             "tickets can only be assigned to an active admin account", field="assignedTo"
