@@ -7,17 +7,18 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from goatedvips import core
 from goatedvips.config import Settings, get_settings
 from goatedvips.db import Database
-from goatedvips.errors import DomainError, RateLimited
+from goatedvips.errors import DomainError, NotAuthenticated, RateLimited
 from goatedvips.jobs import JobContext, Scheduler
 from goatedvips.logging import configure_logging, get_logger
 from goatedvips.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -100,6 +101,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             if headers:
                 response.headers.update(headers)
             return response
+        if isinstance(exc, NotAuthenticated) and request.method == "GET":
+            # A browser that isn't logged in is sent to the login form and brought back after.
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         return _error_response(request, exc.status_code, exc.code, exc.message, headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -94,3 +94,13 @@ async def test_unexpected_error_is_a_500_json_body_without_traceback(
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert "secret internals" not in response.text
+
+
+async def test_anonymous_browser_on_a_private_page_is_sent_to_login_and_back(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/admin/users?q=ab", headers={"accept": "text/html"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fadmin%2Fusers%3Fq%3Dab"
+    api = await client.get("/api/auth/me", headers={"accept": "text/html"})
+    assert api.status_code == 401 and api.json()["error"]["code"] == "not_authenticated"
