@@ -128,4 +128,5 @@ async def test_admin_page_shows_health_token_and_runs(
 
 async def test_admin_page_needs_an_admin(client: httpx.AsyncClient) -> None:
     response = await client.get("/admin/affiliate", headers={"Accept": "text/html"})
-    assert response.status_code == 401
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fadmin%2Faffiliate"
