@@ -163,7 +163,9 @@ async def test_admin_pages_create_edit_and_refuse_bad_input(
 
 
 async def test_admin_pages_are_for_admins_only(client: httpx.AsyncClient, db: Database) -> None:
-    assert (await client.get("/admin/races", headers=HTML)).status_code == 401
+    anonymous = await client.get("/admin/races", headers=HTML)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login?next=%2Fadmin%2Fraces"
     await logged_in_user(db, client, "pleb")
     assert (await client.get("/admin/races", headers=HTML)).status_code == 403
 
