@@ -188,7 +188,9 @@ class LeaderboardCache:
         async with self.lock:
             if self.snapshot is not None and time.monotonic() - self.checked_at < CHECK_SECONDS:
                 return self.snapshot
-            self.snapshot = await self._refresh(db, settings, self.snapshot)
+            # Shielded: a client hanging up mid-build must not throw the build away for everyone.
+            refresh = asyncio.ensure_future(self._refresh(db, settings, self.snapshot))
+            self.snapshot = await asyncio.shield(refresh)
             self.checked_at = time.monotonic()
             return self.snapshot
 
