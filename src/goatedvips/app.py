@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from goatedvips import core
+from goatedvips import core, openapi
 from goatedvips.config import Settings, get_settings
 from goatedvips.db import Database
 from goatedvips.errors import DomainError, NotAuthenticated, RateLimited
@@ -201,4 +201,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for kind in ("api", "pages"):
         for module in _domain_modules(kind):
             app.include_router(module.router)
+    openapi.install(app)
     return app
