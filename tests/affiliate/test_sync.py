@@ -210,3 +210,11 @@ async def test_after_sync_hooks_run_and_a_failing_one_breaks_nothing(
     )
     result = await sync(db, settings, sim_url)
     assert seen == [result]
+
+
+async def test_without_a_base_url_the_builtin_simulator_is_the_feed(
+    db: Database, settings: Settings
+) -> None:
+    assert settings.uses_simulator
+    result = await sync_once(db, settings)
+    assert result.players == result.new_players == 2000

@@ -19,7 +19,7 @@ from goatedvips.config import ConfigError, Settings
 
 BUILTIN_SEED = 1
 BUILTIN_PLAYERS = 2000
-BUILTIN_BASE_URL = "http://goated-simulator.internal/user"
+BUILTIN_BASE_URL = "http://goated-simulator.internal"
 # The demo moves while you watch: sync every 30 s unless GOATED_SYNC_INTERVAL_SECONDS is set.
 SIMULATOR_SYNC_INTERVAL_SECONDS = 30
 
