@@ -5,7 +5,9 @@ dedicated connection for the whole sync, so it is released even if the process d
 asyncio lock per event loop (SQLite deployments run one process; its write lock covers the rest).
 
 A second sync *waits* for the running one (polling every `POLL_SECONDS`) up to `wait` seconds and
-then runs its own fetch; past the wait it raises `SyncAlreadyRunning`.
+then runs its own fetch; past the wait it raises `SyncAlreadyRunning`. A lock connection lost
+during the sync (a database restart) released the lock already; that is logged, not raised over
+the sync's own outcome.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from sqlalchemy import text
 
 from goatedvips.db import Database
 from goatedvips.errors import Conflict
+from goatedvips.logging import get_logger
 
 SYNC_LOCK_KEY = 0x60A75C  # differs from goatedvips.jobs.LEADER_LOCK_KEY
 POLL_SECONDS = 0.05
+log = get_logger(__name__)
 _local_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
@@ -69,7 +73,11 @@ async def sync_lock(db: Database, *, wait: float) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SYNC_LOCK_KEY})
-            await conn.commit()
+            try:
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SYNC_LOCK_KEY})
+                await conn.commit()
+            except Exception as exc:  # the connection died, and the session lock with it
+                log.warning("affiliate_sync_unlock_failed", error=str(exc))
+                await conn.invalidate()
     finally:
         await conn.close()
