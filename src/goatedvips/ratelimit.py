@@ -9,6 +9,9 @@ processes share them. Rates use the `limits` notation: "5/minute", "10 per 15 mi
 The app's lifespan calls `configure(settings)`; a process that never does (a CLI command) gets
 the configuration of `get_settings()` on first use. Configuring again starts from empty counters
 in memory, which is what each test app wants.
+
+Redis unreachable: each call is logged and counted in this process's memory instead, so limits
+still apply (per process) and no request fails because the counter store is down.
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from goatedvips.config import Settings, get_settings
 from goatedvips.errors import RateLimited
+from goatedvips.logging import get_logger
 
 DEFAULT_MESSAGE = "too many attempts; wait a moment and try again"
+log = get_logger(__name__)
 
 
 @dataclass
 class _Limiter:
     storage: Storage
     strategy: MovingWindowRateLimiter
+    fallback: _Limiter | None = None  # in-memory counters used while Redis is unreachable
 
 
 _current: _Limiter | None = None
@@ -49,6 +55,9 @@ def configure(settings: Settings) -> None:
     else:
         storage = MemoryStorage()
     _current = _Limiter(storage, MovingWindowRateLimiter(storage))
+    if settings.redis_url:
+        memory = MemoryStorage()
+        _current.fallback = _Limiter(memory, MovingWindowRateLimiter(memory))
 
 
 def _async_redis_uri(url: str) -> str:
@@ -74,25 +83,47 @@ async def _retry_after(limiter: _Limiter, item: RateLimitItem, key: str) -> int:
     return max(1, math.ceil(stats.reset_time - time.time()))
 
 
+async def _allowed(key: str, item: RateLimitItem, *, count: bool) -> tuple[bool, _Limiter]:
+    """Hit (or test) `key` in Redis, or in memory while Redis is unreachable."""
+    limiter = _limiter()
+    try:
+        strategy = limiter.strategy
+        return await (strategy.hit if count else strategy.test)(item, key), limiter
+    except Exception as exc:
+        if limiter.fallback is None:
+            raise
+        log.warning("ratelimit_redis_unavailable", error=str(exc))
+        limiter = limiter.fallback
+        return await (limiter.strategy.hit if count else limiter.strategy.test)(item, key), limiter
+
+
 async def hit(key: str, rate: str, *, message: str = DEFAULT_MESSAGE) -> None:
     """Count one attempt for `key`; raise RateLimited (with retry_after) once `rate` is exceeded."""
-    limiter = _limiter()
     item = _item(rate)
-    if not await limiter.strategy.hit(item, key):
+    allowed, limiter = await _allowed(key, item, count=True)
+    if not allowed:
         raise RateLimited(message, retry_after=await _retry_after(limiter, item, key))
 
 
 async def check(key: str, rate: str, *, message: str = DEFAULT_MESSAGE) -> None:
     """Raise RateLimited when `key` has used up `rate`, without counting this call."""
-    limiter = _limiter()
     item = _item(rate)
-    if not await limiter.strategy.test(item, key):
+    allowed, limiter = await _allowed(key, item, count=False)
+    if not allowed:
         raise RateLimited(message, retry_after=await _retry_after(limiter, item, key))
 
 
 async def clear(key: str, rate: str) -> None:
     """Forget the attempts counted for `key` under `rate` (a successful login, for one)."""
-    await _limiter().strategy.clear(_item(rate), key)
+    limiter = _limiter()
+    try:
+        await limiter.strategy.clear(_item(rate), key)
+    except Exception as exc:
+        if limiter.fallback is None:
+            raise
+        log.warning("ratelimit_redis_unavailable", error=str(exc))
+    if limiter.fallback is not None:
+        await limiter.fallback.strategy.clear(_item(rate), key)
 
 
 async def reset() -> None:

@@ -4,6 +4,10 @@ An entry maps the session id (the token's hash) to its user id, expiry and last-
 lives at most CACHE_TTL. Revoking a session deletes its entry in the same call, so a revoked cookie
 stops working at once on every process. The user row itself is always read from the database, so
 disabling an account takes effect immediately too.
+
+Redis unreachable: lookups fall through to the database and writes are skipped (logged), so
+nobody is logged out and no page fails. A revocation made while Redis is down can't drop the
+cached entry; the database refuses a revoked session only once that entry expires (CACHE_TTL).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from goatedvips.config import Settings, get_settings
+from goatedvips.logging import get_logger
 
 CACHE_TTL = dt.timedelta(minutes=5)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,11 @@ class SessionCache:
         self.prefix = f"{prefix}:session:"
 
     async def get(self, session_id: str) -> CachedSession | None:
-        raw = await self.redis.get(self.prefix + session_id)
+        try:
+            raw = await self.redis.get(self.prefix + session_id)
+        except Exception as exc:  # a cache: without Redis, the database answers
+            log.warning("session_cache_unavailable", op="get", error=str(exc))
+            return None
         if raw is None:
             return None
         data = json.loads(raw)
@@ -53,11 +63,17 @@ class SessionCache:
                 "s": entry.last_seen_at.isoformat(),
             }
         )
-        await self.redis.set(self.prefix + session_id, payload, ex=int(ttl.total_seconds()))
+        try:
+            await self.redis.set(self.prefix + session_id, payload, ex=int(ttl.total_seconds()))
+        except Exception as exc:
+            log.warning("session_cache_unavailable", op="put", error=str(exc))
 
     async def delete(self, *session_ids: str) -> None:
         if session_ids:
-            await self.redis.delete(*(self.prefix + sid for sid in session_ids))
+            try:
+                await self.redis.delete(*(self.prefix + sid for sid in session_ids))
+            except Exception as exc:
+                log.error("session_cache_unavailable", op="delete", error=str(exc))
 
     async def close(self) -> None:
         await self.redis.aclose()
