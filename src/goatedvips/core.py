@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -30,7 +30,14 @@ async def last_sync_success(session: Any) -> dt.datetime | None:
     return value
 
 
-@router.get("/health", tags=["operations"], summary="Liveness, database and feed freshness")
+@router.get(
+    "/health",
+    tags=["operations"],
+    summary="Liveness, database and feed freshness",
+    responses={
+        503: {"description": "the database is unavailable (the same body, database: unavailable)"}
+    },
+)
 async def health(session: DbSession, settings: SettingsDep) -> JSONResponse:
     database = "ok"
     last_success: dt.datetime | None = None
@@ -54,7 +61,12 @@ async def health(session: DbSession, settings: SettingsDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
 
-@router.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    tags=["operations"],
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
