@@ -34,6 +34,7 @@ DESCRIPTIONS = {
     415: "the body is not JSON (Content-Type: application/json)",
     422: "invalid input",
     429: "too many attempts (see Retry-After)",
+    502: "an upstream service (the Goated feed) failed",
     503: "a dependency is unavailable",
 }
 UNSAFE_METHODS = {"post", "put", "patch", "delete"}
