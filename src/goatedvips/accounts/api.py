@@ -23,6 +23,7 @@ from goatedvips.accounts.schemas import (
 )
 from goatedvips.accounts.sessions import SESSION_COOKIE, SESSION_LIFETIME, revoke_session
 from goatedvips.deps import DbSession, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.security import client_ip
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -46,7 +47,12 @@ def _user_agent(request: Request) -> str:
     return request.headers.get("user-agent", "")
 
 
-@router.post("/auth/register", response_model=RegisterOut, status_code=201)
+@router.post(
+    "/auth/register",
+    response_model=RegisterOut,
+    status_code=201,
+    responses=error_responses(409, 429),
+)
 async def register(
     body: RegisterIn,
     request: Request,
@@ -67,7 +73,7 @@ async def register(
     return RegisterOut.model_validate(user)
 
 
-@router.post("/auth/login", response_model=LoginOut)
+@router.post("/auth/login", response_model=LoginOut, responses=error_responses(401, 403, 429))
 async def login(
     body: LoginIn, request: Request, response: Response, session: DbSession, settings: SettingsDep
 ) -> LoginOut:
@@ -98,13 +104,18 @@ async def me(user: CurrentUser) -> MeOut:
     return MeOut.model_validate(user)
 
 
-@router.post("/auth/verify-email", response_model=MeOut)
+@router.post("/auth/verify-email", response_model=MeOut, responses=error_responses(410))
 async def verify_email(body: TokenIn, session: DbSession, settings: SettingsDep) -> MeOut:
     user = await service.verify_email(session, settings, token=body.token)
     return MeOut.model_validate(user)
 
 
-@router.post("/auth/resend-verification", response_model=MessageOut, status_code=202)
+@router.post(
+    "/auth/resend-verification",
+    response_model=MessageOut,
+    status_code=202,
+    responses=error_responses(429),
+)
 async def resend_verification(
     body: ResendIn,
     request: Request,
@@ -127,7 +138,12 @@ async def resend_verification(
     return MessageOut(message=SENT_IF_KNOWN)
 
 
-@router.post("/auth/password-reset/request", response_model=MessageOut, status_code=202)
+@router.post(
+    "/auth/password-reset/request",
+    response_model=MessageOut,
+    status_code=202,
+    responses=error_responses(429),
+)
 async def password_reset_request(
     body: EmailIn,
     request: Request,
@@ -144,7 +160,9 @@ async def password_reset_request(
     return MessageOut(message=SENT_IF_KNOWN)
 
 
-@router.post("/auth/password-reset/confirm", response_model=MessageOut)
+@router.post(
+    "/auth/password-reset/confirm", response_model=MessageOut, responses=error_responses(410)
+)
 async def password_reset_confirm(
     body: ResetConfirmIn, session: DbSession, settings: SettingsDep
 ) -> MessageOut:
@@ -152,7 +170,7 @@ async def password_reset_confirm(
     return MessageOut(message="password changed; log in with the new one")
 
 
-@router.post("/me/password", response_model=MessageOut)
+@router.post("/me/password", response_model=MessageOut, responses=error_responses(429))
 async def change_password(
     body: PasswordChangeIn, request: Request, user: CurrentUser, session: DbSession
 ) -> MessageOut:
