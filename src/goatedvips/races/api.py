@@ -10,6 +10,7 @@ from goatedvips.accounts.deps import AdminUser, CurrentUser
 from goatedvips.admin.audit import Actor
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
 from goatedvips.errors import NotFound
+from goatedvips.openapi import error_responses
 from goatedvips.races import queries, service
 from goatedvips.races.schemas import (
     CorrectionIn,
@@ -54,7 +55,12 @@ async def list_races(
     )
 
 
-@router.get("/races/current", response_model=RaceDetailOut, summary="The live (or next) race")
+@router.get(
+    "/races/current",
+    response_model=RaceDetailOut,
+    summary="The live (or next) race",
+    responses=error_responses(404),
+)
 async def current_race(session: DbSession, paging: PagingDep) -> RaceDetailOut:
     race = await queries.current_race(session)
     if race is None:
@@ -67,7 +73,12 @@ async def get_race(race_id: int, session: DbSession, paging: PagingDep) -> RaceD
     return await _detail(session, race_id, paging)
 
 
-@router.get("/me/race-position", response_model=RacePositionOut, summary="My place in a race")
+@router.get(
+    "/me/race-position",
+    response_model=RacePositionOut,
+    summary="My place in a race",
+    responses=error_responses(404),
+)
 async def my_race_position(
     session: DbSession, user: CurrentUser, race_id: int | None = Query(None, alias="raceId")
 ) -> RacePositionOut:
@@ -87,7 +98,9 @@ async def create_race(
     return await _detail(session, race.id, paging)
 
 
-@router.patch("/admin/races/{race_id}", response_model=RaceDetailOut)
+@router.patch(
+    "/admin/races/{race_id}", response_model=RaceDetailOut, responses=error_responses(409)
+)
 async def update_race(
     race_id: int,
     body: RaceUpdate,
@@ -102,7 +115,9 @@ async def update_race(
     return await _detail(session, race_id, paging)
 
 
-@router.post("/admin/races/{race_id}/cancel", response_model=RaceOut)
+@router.post(
+    "/admin/races/{race_id}/cancel", response_model=RaceOut, responses=error_responses(409)
+)
 async def cancel_race(
     race_id: int, request: Request, session: DbSession, user: AdminUser, settings: SettingsDep
 ) -> RaceOut:
@@ -112,7 +127,11 @@ async def cancel_race(
     return queries.race_out(race)
 
 
-@router.post("/admin/races/{race_id}/corrections", response_model=RaceDetailOut)
+@router.post(
+    "/admin/races/{race_id}/corrections",
+    response_model=RaceDetailOut,
+    responses=error_responses(409),
+)
 async def correct_race(
     race_id: int,
     body: CorrectionIn,
