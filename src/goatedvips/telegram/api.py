@@ -10,6 +10,7 @@ from sqlalchemy import select
 from goatedvips.accounts.deps import AdminUser, CurrentUser
 from goatedvips.accounts.models import User
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.telegram import site, verification, webhook
 from goatedvips.telegram.models import VerificationRequest
 from goatedvips.telegram.schemas import (
@@ -27,7 +28,7 @@ api = APIRouter(prefix="/api", tags=["telegram"])
 StatusFilter = Literal["pending", "approved", "rejected"]
 
 
-@api.post("/me/telegram/link", response_model=LinkTokenOut)
+@api.post("/me/telegram/link", response_model=LinkTokenOut, responses=error_responses(429))
 async def create_link(
     request: Request, user: CurrentUser, session: DbSession, settings: SettingsDep
 ) -> LinkTokenOut:
@@ -36,7 +37,12 @@ async def create_link(
     return LinkTokenOut(token=token.token, deep_link=deep_link, expires_at=token.expires_at)
 
 
-@api.post("/me/goated/verify", response_model=VerifyOut, status_code=201)
+@api.post(
+    "/me/goated/verify",
+    response_model=VerifyOut,
+    status_code=201,
+    responses=error_responses(404, 409, 429),
+)
 async def request_goated_verification(
     body: VerifyIn, request: Request, user: CurrentUser, session: DbSession, settings: SettingsDep
 ) -> VerifyOut:
@@ -86,6 +92,7 @@ async def list_verification_requests(
 @api.post(
     "/admin/verification-requests/{request_id}/{action}",
     response_model=VerificationRequestOut,
+    responses=error_responses(409),
 )
 async def decide_verification_request(
     request_id: int,

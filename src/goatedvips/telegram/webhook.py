@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from goatedvips.errors import NotAuthenticated, NotFound, PermissionDenied
+from goatedvips.openapi import error_responses
 from goatedvips.security import constant_time_equals
 from goatedvips.telegram.runtime import WEBHOOK_PATH, TelegramRuntime
 
@@ -15,7 +16,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 router = APIRouter(tags=["telegram"])
 
 
-@router.post(WEBHOOK_PATH, summary="Telegram Bot API webhook (secret header required)")
+@router.post(
+    WEBHOOK_PATH,
+    summary="Telegram Bot API webhook (secret header required)",
+    responses=error_responses(400, 401, 403, 404),
+)
 async def telegram_webhook(request: Request) -> Response:
     runtime: TelegramRuntime | None = getattr(request.app.state, "telegram", None)
     if runtime is None:
