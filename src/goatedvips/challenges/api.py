@@ -22,6 +22,7 @@ from goatedvips.challenges.schemas import (
 )
 from goatedvips.config import Settings
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.schemas import Page
 from goatedvips.security import client_ip
 
@@ -59,7 +60,12 @@ async def get_challenge(challenge_id: int, session: DbSession) -> ChallengeOut:
     return _out(await service.view(session, challenge_id))
 
 
-@router.post("/api/challenges/{challenge_id}/entries", response_model=EntryOut, status_code=201)
+@router.post(
+    "/api/challenges/{challenge_id}/entries",
+    response_model=EntryOut,
+    status_code=201,
+    responses=error_responses(403, 409, 410),
+)
 async def enter(
     challenge_id: int, body: EntryIn, user: CurrentUser, session: DbSession
 ) -> EntryOut:
@@ -102,7 +108,11 @@ async def create_challenge(
     return _out(await service.view(session, challenge.id))
 
 
-@router.patch("/api/admin/challenges/{challenge_id}", response_model=ChallengeOut)
+@router.patch(
+    "/api/admin/challenges/{challenge_id}",
+    response_model=ChallengeOut,
+    responses=error_responses(409),
+)
 async def update_challenge(
     challenge_id: int,
     body: ChallengePatch,
@@ -120,7 +130,11 @@ async def update_challenge(
     return _out(await service.view(session, challenge_id))
 
 
-@router.post("/api/admin/challenges/{challenge_id}/cancel", response_model=ChallengeOut)
+@router.post(
+    "/api/admin/challenges/{challenge_id}/cancel",
+    response_model=ChallengeOut,
+    responses=error_responses(409),
+)
 async def cancel_challenge(
     challenge_id: int, admin: AdminUser, request: Request, session: DbSession, settings: SettingsDep
 ) -> ChallengeOut:
@@ -145,7 +159,11 @@ async def review_queue(
     return Page(total=total, limit=paging.limit, offset=paging.offset, items=items)
 
 
-@router.post("/api/admin/challenge-entries/{entry_id}/approve", response_model=EntryOut)
+@router.post(
+    "/api/admin/challenge-entries/{entry_id}/approve",
+    response_model=EntryOut,
+    responses=error_responses(409, 410),
+)
 async def approve(
     entry_id: int,
     body: ApproveIn,
@@ -163,7 +181,11 @@ async def approve(
     return _entry_out(entry)
 
 
-@router.post("/api/admin/challenge-entries/{entry_id}/reject", response_model=EntryOut)
+@router.post(
+    "/api/admin/challenge-entries/{entry_id}/reject",
+    response_model=EntryOut,
+    responses=error_responses(409),
+)
 async def reject(
     entry_id: int,
     body: RejectIn,
