@@ -23,6 +23,7 @@ from goatedvips.bonuses.schemas import (
     Purpose,
 )
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.schemas import CamelModel, Page
 from goatedvips.security import client_ip
 
@@ -40,7 +41,11 @@ async def list_drops(session: DbSession, paging: PagingDep) -> Page[DropOut]:
     return Page(total=total, limit=paging.limit, offset=paging.offset, items=items)
 
 
-@router.post("/api/bonus-codes/{code_id}/claim", response_model=ClaimOut)
+@router.post(
+    "/api/bonus-codes/{code_id}/claim",
+    response_model=ClaimOut,
+    responses=error_responses(403, 409, 410),
+)
 async def claim(code_id: int, user: CurrentUser, session: DbSession) -> ClaimOut:
     code = await service.claim_code(session, user=user, code_id=code_id)
     return ClaimOut.model_validate(code)
@@ -69,7 +74,12 @@ async def admin_codes(
     return Page(total=total, limit=paging.limit, offset=paging.offset, items=items)
 
 
-@router.post("/api/admin/bonus-codes", response_model=AdminCodeOut, status_code=201)
+@router.post(
+    "/api/admin/bonus-codes",
+    response_model=AdminCodeOut,
+    status_code=201,
+    responses=error_responses(409),
+)
 async def create(
     body: BonusCodeIn,
     admin: AdminUser,
@@ -99,6 +109,7 @@ class ImportIn(CamelModel):
     response_model=ImportOut,
     status_code=201,
     summary="CSV import (code,description,value,expiresAt); all lines or none",
+    responses=error_responses(409),
 )
 async def import_codes(
     body: ImportIn,
@@ -123,7 +134,11 @@ async def import_codes(
     return ImportOut(created=result.created)
 
 
-@router.post("/api/admin/bonus-codes/{code_id}/withdraw", response_model=AdminCodeOut)
+@router.post(
+    "/api/admin/bonus-codes/{code_id}/withdraw",
+    response_model=AdminCodeOut,
+    responses=error_responses(409, 410),
+)
 async def withdraw(
     code_id: int,
     admin: AdminUser,
