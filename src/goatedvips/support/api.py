@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from goatedvips.accounts.deps import AdminUser, CurrentUser
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.security import client_ip
 from goatedvips.support import queries, service
 from goatedvips.support.queries import TicketListing
@@ -32,7 +33,12 @@ def _page(listing: TicketListing, *, limit: int, offset: int) -> TicketPageOut:
     )
 
 
-@router.post("/api/support/tickets", status_code=201, response_model=TicketOut)
+@router.post(
+    "/api/support/tickets",
+    status_code=201,
+    response_model=TicketOut,
+    responses=error_responses(409, 429),
+)
 async def open_ticket(body: TicketIn, user: CurrentUser, session: DbSession) -> TicketOut:
     ticket = await service.open_ticket(
         session,
@@ -67,7 +73,10 @@ async def ticket_detail(ticket_id: int, user: CurrentUser, session: DbSession) -
 
 
 @router.post(
-    "/api/support/tickets/{ticket_id}/messages", status_code=201, response_model=MessageOut
+    "/api/support/tickets/{ticket_id}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    responses=error_responses(409, 429),
 )
 async def post_message(
     ticket_id: int, body: MessageIn, user: CurrentUser, session: DbSession, settings: SettingsDep
