@@ -16,6 +16,7 @@ from goatedvips.admin.user_search import SEARCH_MAX_LENGTH, load_user_detail, se
 from goatedvips.admin.views import user_detail, user_out
 from goatedvips.db import utcnow
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.schemas import Page
 from goatedvips.security import client_ip
 
@@ -47,7 +48,12 @@ async def get_user(admin: AdminUser, session: DbSession, user_id: int = UserId) 
     return user_detail(await load_user_detail(session, user_id), now=utcnow())
 
 
-@router.patch("/users/{user_id}", response_model=AdminUserDetail, summary="Change role or access")
+@router.patch(
+    "/users/{user_id}",
+    response_model=AdminUserDetail,
+    summary="Change role or access",
+    responses=error_responses(409),
+)
 async def patch_user(
     body: UserPatchIn,
     request: Request,

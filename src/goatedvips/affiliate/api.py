@@ -18,6 +18,7 @@ from goatedvips.affiliate.leaderboard import (
     stale_now,
 )
 from goatedvips.deps import DbSession, SettingsDep
+from goatedvips.openapi import error_responses
 from goatedvips.schemas import CamelModel
 from goatedvips.security import client_ip
 
@@ -59,7 +60,12 @@ async def affiliate_status(
     return (await service.feed_status(session, settings)).as_json()
 
 
-@router.post("/admin/affiliate/sync", tags=["admin"], summary="Run one affiliate sync now")
+@router.post(
+    "/admin/affiliate/sync",
+    tags=["admin"],
+    summary="Run one affiliate sync now",
+    responses=error_responses(409, 502),
+)
 async def affiliate_sync(
     request: Request, _admin: AdminUser, settings: SettingsDep
 ) -> JSONResponse:

@@ -12,6 +12,7 @@ from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.errors import InvalidInput
 from goatedvips.notifications import service
 from goatedvips.notifications.schemas import AudienceOut, BroadcastIn, BroadcastOut
+from goatedvips.openapi import error_responses
 from goatedvips.security import client_ip
 
 router = APIRouter(prefix="/api/admin", tags=["notifications"])
@@ -56,7 +57,7 @@ async def notifications_overview(
     }
 
 
-@router.post("/notifications/{outbox_id}/retry")
+@router.post("/notifications/{outbox_id}/retry", responses=error_responses(409))
 async def retry_notification(
     outbox_id: int, request: Request, user: AdminUser, session: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
