@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips.config import Settings
@@ -32,6 +32,10 @@ def get_paging(
 ) -> Paging:
     return Paging(limit=limit, offset=offset)
 
+
+# Table keys are INTEGER: a bigger id names no row, and PostgreSQL would overflow on it (a 500).
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="row id")]
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[AsyncSession, Depends(get_db_session)]

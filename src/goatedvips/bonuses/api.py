@@ -22,7 +22,7 @@ from goatedvips.bonuses.schemas import (
     MyCodeOut,
     Purpose,
 )
-from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.deps import DbSession, PagingDep, RowId, SettingsDep
 from goatedvips.openapi import error_responses
 from goatedvips.schemas import CamelModel, Page
 from goatedvips.security import client_ip
@@ -46,7 +46,7 @@ async def list_drops(session: DbSession, paging: PagingDep) -> Page[DropOut]:
     response_model=ClaimOut,
     responses=error_responses(403, 409, 410),
 )
-async def claim(code_id: int, user: CurrentUser, session: DbSession) -> ClaimOut:
+async def claim(code_id: RowId, user: CurrentUser, session: DbSession) -> ClaimOut:
     code = await service.claim_code(session, user=user, code_id=code_id)
     return ClaimOut.model_validate(code)
 
@@ -140,7 +140,7 @@ async def import_codes(
     responses=error_responses(409, 410),
 )
 async def withdraw(
-    code_id: int,
+    code_id: RowId,
     admin: AdminUser,
     request: Request,
     session: DbSession,

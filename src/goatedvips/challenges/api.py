@@ -21,7 +21,7 @@ from goatedvips.challenges.schemas import (
     RejectIn,
 )
 from goatedvips.config import Settings
-from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.deps import DbSession, PagingDep, RowId, SettingsDep
 from goatedvips.openapi import error_responses
 from goatedvips.schemas import Page
 from goatedvips.security import client_ip
@@ -56,7 +56,7 @@ async def list_challenges(
 
 
 @router.get("/api/challenges/{challenge_id}", response_model=ChallengeOut)
-async def get_challenge(challenge_id: int, session: DbSession) -> ChallengeOut:
+async def get_challenge(challenge_id: RowId, session: DbSession) -> ChallengeOut:
     return _out(await service.view(session, challenge_id))
 
 
@@ -67,7 +67,7 @@ async def get_challenge(challenge_id: int, session: DbSession) -> ChallengeOut:
     responses=error_responses(403, 409, 410),
 )
 async def enter(
-    challenge_id: int, body: EntryIn, user: CurrentUser, session: DbSession
+    challenge_id: RowId, body: EntryIn, user: CurrentUser, session: DbSession
 ) -> EntryOut:
     entry = await service.enter_challenge(
         session, user=user, challenge_id=challenge_id, bet_link=body.bet_link
@@ -114,7 +114,7 @@ async def create_challenge(
     responses=error_responses(409),
 )
 async def update_challenge(
-    challenge_id: int,
+    challenge_id: RowId,
     body: ChallengePatch,
     admin: AdminUser,
     request: Request,
@@ -136,7 +136,11 @@ async def update_challenge(
     responses=error_responses(409),
 )
 async def cancel_challenge(
-    challenge_id: int, admin: AdminUser, request: Request, session: DbSession, settings: SettingsDep
+    challenge_id: RowId,
+    admin: AdminUser,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
 ) -> ChallengeOut:
     await service.cancel_challenge(
         session, actor=_actor(admin, request, settings), challenge_id=challenge_id
@@ -165,7 +169,7 @@ async def review_queue(
     responses=error_responses(409, 410),
 )
 async def approve(
-    entry_id: int,
+    entry_id: RowId,
     body: ApproveIn,
     admin: AdminUser,
     request: Request,
@@ -187,7 +191,7 @@ async def approve(
     responses=error_responses(409),
 )
 async def reject(
-    entry_id: int,
+    entry_id: RowId,
     body: RejectIn,
     admin: AdminUser,
     request: Request,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from goatedvips.accounts.deps import AdminUser
 from goatedvips.admin.audit import Actor
-from goatedvips.deps import DbSession, SettingsDep
+from goatedvips.deps import DbSession, RowId, SettingsDep
 from goatedvips.errors import InvalidInput
 from goatedvips.notifications import service
 from goatedvips.notifications.schemas import AudienceOut, BroadcastIn, BroadcastOut
@@ -59,7 +59,7 @@ async def notifications_overview(
 
 @router.post("/notifications/{outbox_id}/retry", responses=error_responses(409))
 async def retry_notification(
-    outbox_id: int, request: Request, user: AdminUser, session: DbSession, settings: SettingsDep
+    outbox_id: RowId, request: Request, user: AdminUser, session: DbSession, settings: SettingsDep
 ) -> dict[str, Any]:
     row = await service.retry_message(
         session, actor=Actor.for_user(user, ip=client_ip(request, settings)), outbox_id=outbox_id

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from goatedvips.accounts.deps import AdminUser, CurrentUser
 from goatedvips.admin.audit import Actor
-from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.deps import MAX_ROW_ID, DbSession, PagingDep, RowId, SettingsDep
 from goatedvips.errors import NotFound
 from goatedvips.openapi import error_responses
 from goatedvips.races import queries, service
@@ -69,7 +69,7 @@ async def current_race(session: DbSession, paging: PagingDep) -> RaceDetailOut:
 
 
 @router.get("/races/{race_id}", response_model=RaceDetailOut, summary="A race with standings")
-async def get_race(race_id: int, session: DbSession, paging: PagingDep) -> RaceDetailOut:
+async def get_race(race_id: RowId, session: DbSession, paging: PagingDep) -> RaceDetailOut:
     return await _detail(session, race_id, paging)
 
 
@@ -80,7 +80,9 @@ async def get_race(race_id: int, session: DbSession, paging: PagingDep) -> RaceD
     responses=error_responses(404),
 )
 async def my_race_position(
-    session: DbSession, user: CurrentUser, race_id: int | None = Query(None, alias="raceId")
+    session: DbSession,
+    user: CurrentUser,
+    race_id: int | None = Query(None, alias="raceId", ge=1, le=MAX_ROW_ID),
 ) -> RacePositionOut:
     return await queries.race_position(session, user=user, race_id=race_id)
 
@@ -102,7 +104,7 @@ async def create_race(
     "/admin/races/{race_id}", response_model=RaceDetailOut, responses=error_responses(409)
 )
 async def update_race(
-    race_id: int,
+    race_id: RowId,
     body: RaceUpdate,
     request: Request,
     session: DbSession,
@@ -119,7 +121,7 @@ async def update_race(
     "/admin/races/{race_id}/cancel", response_model=RaceOut, responses=error_responses(409)
 )
 async def cancel_race(
-    race_id: int, request: Request, session: DbSession, user: AdminUser, settings: SettingsDep
+    race_id: RowId, request: Request, session: DbSession, user: AdminUser, settings: SettingsDep
 ) -> RaceOut:
     race = await service.cancel_race(
         session, actor=_actor(request, user, settings), race_id=race_id
@@ -133,7 +135,7 @@ async def cancel_race(
     responses=error_responses(409),
 )
 async def correct_race(
-    race_id: int,
+    race_id: RowId,
     body: CorrectionIn,
     request: Request,
     session: DbSession,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from goatedvips.accounts.deps import AdminUser, CurrentUser
 from goatedvips.accounts.models import User
-from goatedvips.deps import DbSession, PagingDep, SettingsDep
+from goatedvips.deps import DbSession, PagingDep, RowId, SettingsDep
 from goatedvips.openapi import error_responses
 from goatedvips.telegram import site, verification, webhook
 from goatedvips.telegram.models import VerificationRequest
@@ -95,7 +95,7 @@ async def list_verification_requests(
     responses=error_responses(409),
 )
 async def decide_verification_request(
-    request_id: int,
+    request_id: RowId,
     action: Literal["approve", "reject"],
     body: DecisionIn,
     request: Request,
