@@ -157,12 +157,16 @@ async def _claim(
     )
     if dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # Two statements in one transaction: as a subquery of the UPDATE, PostgreSQL may evaluate the
+    # LIMIT ... SKIP LOCKED select more than once and claim more than `limit` rows.
+    ids = list(await session.scalars(due))
+    if not ids:
+        await session.commit()
+        return []
     claimed = await session.scalars(
         update(NotificationOutbox)
         # Re-checking the status makes the claim conditional: a row another run took is skipped.
-        .where(
-            NotificationOutbox.id.in_(due.scalar_subquery()), NotificationOutbox.status == "pending"
-        )
+        .where(NotificationOutbox.id.in_(ids), NotificationOutbox.status == "pending")
         .values(
             status="sending",
             claimed_at=now,
