@@ -1,16 +1,17 @@
 """Delivering the outbox: claim due rows, send each once, record what happened.
 
-A run (1) gives up on rows left in 'sending' by a run that died, (2) claims due 'pending' rows
-atomically (PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent runs never share a row; SQLite:
-one writer at a time) and commits the claim, (3) sends each claimed row and records the outcome
-under its claim token.
+A run (1) gives up on rows left in 'sending' by a run that died, (2) claims the next due
+'pending' row atomically (PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent runs never share a
+row; SQLite: one writer at a time) and commits the claim, (3) sends it and records the outcome
+under its claim token, and repeats (2)-(3) up to `limit` rows. Claiming one row at a time means
+a process killed mid-run leaves only the row it was sending in doubt.
 
 Exactly once, or visibly not at all: a row is only ever sent by the run that claimed it, and a
 row found still 'sending' after STALE_AFTER (its run crashed between send and record, or before
 sending) is never resent automatically: neither SMTP nor Telegram can tell us whether it arrived,
 so it is marked failed as "interrupted" for an admin to look at and retry by hand. That trades a
-rare, visible miss for never sending twice. Rows claimed but not yet attempted when a run stops
-are handed back untouched.
+rare, visible miss for never sending twice. Rows not yet reached when a run stops were never
+claimed, so the next run sends them.
 
 Temporary failures (SMTP down, Telegram 429 or network) retry with exponential backoff (429 waits
 the `retry_after` Telegram asks for) up to MAX_ATTEMPTS; permanent ones (recipient refused, bot
@@ -109,19 +110,17 @@ async def deliver_due(
     token = new_token(12)[:32]
     async with db.sessionmaker() as session:
         summary.interrupted = await _give_up_interrupted(session, now)
-        rows = await _claim(session, db.dialect, now=now, limit=limit, token=token)
-    summary.claimed = len(rows)
-    untouched = [row.id for row in rows]
-    try:
-        async with _Channels(settings) as channels:
-            for row in rows:
-                untouched.remove(row.id)
-                outcome = await _deliver_one(db, settings, channels, row, now)
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-    finally:
-        if untouched:
+    async with _Channels(settings) as channels:
+        while summary.claimed < limit:
+            # One row at a time: a process killed mid-send leaves only the row being sent in
+            # doubt; the rows it had not reached are still pending for the next run.
             async with db.sessionmaker() as session:
-                await _release(session, untouched, token, not_before=None)
+                rows = await _claim(session, db.dialect, now=now, limit=1, token=token)
+            if not rows:
+                break
+            summary.claimed += 1
+            outcome = await _deliver_one(db, settings, channels, rows[0], now)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
     if summary.claimed or summary.interrupted:
         log.info("notifications_delivered", **vars(summary))
     return summary
