@@ -22,6 +22,7 @@ from goatedvips.errors import DomainError, NotAuthenticated, RateLimited
 from goatedvips.jobs import JobContext, Scheduler
 from goatedvips.logging import configure_logging, get_logger
 from goatedvips.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from goatedvips.nul import find_nul
 from goatedvips.security import CSRF_COOKIE
 from goatedvips.web import PACKAGE_DIR, render
 
@@ -146,6 +147,11 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
                     "unsupported_media_type",
                     "send the request body as JSON with Content-Type: application/json",
                 )
+        nul = await find_nul(request)
+        if nul is not None:
+            if _is_api(request):
+                return error_json(422, "invalid", nul.message, field=nul.field)
+            return _error_response(request, 422, "invalid", nul.message)
         response = await call_next(request)
         token = getattr(request.state, "csrf_token", None)
         if token and request.cookies.get(CSRF_COOKIE) != token:
