@@ -83,11 +83,22 @@ class ChallengeView:
         }
 
 
+REQUIRED_NUMBERS = (
+    ("multiplier", "multiplier"),
+    ("minBet", "min_bet"),
+    ("prizeAmount", "prize_amount"),
+    ("maxWinners", "max_winners"),
+)
+
+
 def _validate(values: dict[str, Any], *, now: dt.datetime) -> None:
     """The rules for a challenge's settings, naming the JSON field at fault."""
     game = (values.get("game") or "").strip()
     if not game or len(game) > 64:
         raise InvalidInput("game is required (at most 64 characters)", field="game")
+    for field, name in REQUIRED_NUMBERS:
+        if values[name] is None:  # an explicit null in a PATCH
+            raise InvalidInput(f"{field} can't be null", field=field)
     checks = [
         ("multiplier", values["multiplier"] >= Decimal("1.01"), "multiplier must be at least 1.01"),
         ("minBet", values["min_bet"] >= 0, "minBet can't be negative"),
