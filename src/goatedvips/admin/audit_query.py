@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips.accounts.models import User
 from goatedvips.admin.models import AuditLog
+from goatedvips.deps import MAX_ROW_ID
 from goatedvips.errors import InvalidInput
 
 
@@ -47,7 +48,9 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _actor_condition(actor: str) -> ColumnElement[bool]:
-    if actor.isdigit():
+    # An ASCII user id within the INTEGER key range ("²".isdigit() is true, and PostgreSQL would
+    # overflow on a bigger number); anything else is a label or a username.
+    if actor.isascii() and actor.isdigit() and int(actor) <= MAX_ROW_ID:
         return AuditLog.actor_user_id == int(actor)
     by_username = select(User.id).where(func.lower(User.username) == actor.lower())
     return or_(AuditLog.actor == actor, AuditLog.actor_user_id.in_(by_username))

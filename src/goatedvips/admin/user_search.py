@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from goatedvips.accounts.models import User, UserSession
+from goatedvips.deps import MAX_ROW_ID
 from goatedvips.errors import NotFound
 from goatedvips.telegram.models import TelegramUser, VerificationHistory
 
@@ -63,11 +64,14 @@ def _text_conditions(query: str) -> list[ColumnElement[bool]]:
 
 
 def _number_conditions(query: str) -> list[ColumnElement[bool]]:
-    if not query.isdigit() or int(query) > _MAX_BIGINT:
+    # ASCII only: "²".isdigit() is true but int("²") fails.
+    if not (query.isascii() and query.isdigit()) or int(query) > _MAX_BIGINT:
         return []
     number = int(query)
     linked = select(TelegramUser.user_id).where(TelegramUser.telegram_id == number)
-    return [User.id == number, User.telegram_id == number, User.id.in_(linked)]
+    conditions = [User.telegram_id == number, User.id.in_(linked)]
+    # users.id is INTEGER: a bigger number can only be a Telegram id (PostgreSQL would overflow).
+    return [User.id == number, *conditions] if number <= MAX_ROW_ID else conditions
 
 
 def search_condition(query: str) -> ColumnElement[bool]:
