@@ -89,7 +89,7 @@ def parse_assignee(value: str | None, *, me: User) -> AssigneeFilter:
         return "unassigned"
     if value == "me":
         return me.id
-    if value.isdigit() and int(value) <= MAX_ID:
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
         return int(value)
     raise InvalidInput('assignee must be a user id, "me" or "unassigned"', field="assignee")
 
