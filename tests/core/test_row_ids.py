@@ -22,6 +22,7 @@ ROUTES = [
     ("POST", f"/api/admin/challenges/{HUGE}/cancel"),
     ("POST", f"/api/admin/challenge-entries/{HUGE}/approve"),
     ("POST", f"/api/admin/challenge-entries/{HUGE}/reject"),
+    ("GET", f"/api/admin/challenge-entries?challengeId={HUGE}"),
     ("POST", f"/api/bonus-codes/{HUGE}/claim"),
     ("POST", f"/api/admin/bonus-codes/{HUGE}/withdraw"),
     ("POST", f"/api/admin/verification-requests/{HUGE}/approve"),

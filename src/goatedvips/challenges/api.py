@@ -21,7 +21,7 @@ from goatedvips.challenges.schemas import (
     RejectIn,
 )
 from goatedvips.config import Settings
-from goatedvips.deps import DbSession, PagingDep, RowId, SettingsDep
+from goatedvips.deps import MAX_ROW_ID, DbSession, PagingDep, RowId, SettingsDep
 from goatedvips.openapi import error_responses
 from goatedvips.schemas import Page
 from goatedvips.security import client_ip
@@ -154,7 +154,7 @@ async def review_queue(
     session: DbSession,
     paging: PagingDep,
     status: Annotated[str, Query(description="pending | approved | rejected | all")] = "pending",
-    challenge_id: Annotated[int | None, Query(alias="challengeId")] = None,
+    challenge_id: Annotated[int | None, Query(alias="challengeId", ge=1, le=MAX_ROW_ID)] = None,
 ) -> Page[EntryOut]:
     total, rows = await service.review_queue(
         session, status=status, challenge_id=challenge_id, paging=paging
