@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips import live
@@ -30,6 +31,7 @@ from goatedvips.notifications.outbox import enqueue
 from goatedvips.races.history import add_point
 from goatedvips.races.models import RaceTemplate, WagerRace, WagerRaceParticipant
 from goatedvips.races.prizes import validate_distribution
+from goatedvips.races.queries import boards_changed
 from goatedvips.races.standings import Result, compute_standings
 from goatedvips.races.totals import window_totals
 from goatedvips.races.windows import next_window, window_for
@@ -59,36 +61,123 @@ async def _linked_users(session: AsyncSession) -> dict[str, User]:
     return {user.goated_uid: user for user in users if user.goated_uid}
 
 
+class Written(NamedTuple):
+    """A participant as written (what the notifications need)."""
+
+    user_id: int | None
+    goated_uid: str
+    rank: int | None
+    total_wager: Decimal
+    prize: Decimal | None
+    eligible: bool
+
+
+_CHUNK = 2000
+
+
 async def write_participants(
-    session: AsyncSession, race: WagerRace, result: Result, *, now: dt.datetime
-) -> list[tuple[WagerRaceParticipant, bool]]:
-    """Make the participant rows match `result`; returns (row, newly in the prizes) pairs."""
+    session: AsyncSession,
+    race: WagerRace,
+    result: Result,
+    *,
+    now: dt.datetime,
+    history: bool = True,
+) -> list[tuple[Written, bool]]:
+    """Make the participant rows match `result`; returns (row, newly in the prizes) pairs.
+
+    Bulk: one read of the stored rows (without their history), then executemany UPDATEs of
+    only the rows whose rank, total, prize, eligibility, name or account changed (the history is
+    read and extended only for rows whose total moved), one bulk INSERT of the new players and a
+    DELETE of those gone. No ORM object per row.
+    """
+    p = WagerRaceParticipant
     existing = {
         row.goated_uid: row
-        for row in await session.scalars(
-            select(WagerRaceParticipant).where(WagerRaceParticipant.race_id == race.id)
+        for row in await session.execute(
+            select(
+                p.id,
+                p.goated_uid,
+                p.goated_name,
+                p.total_wager,
+                p.rank,
+                p.prize,
+                p.eligible,
+                p.user_id,
+            ).where(p.race_id == race.id)
         )
     }
     users = await _linked_users(session)
-    written = []
+    written: list[tuple[Written, bool]] = []
+    light: list[dict[str, Any]] = []  # rank/prize/eligible/name/user changes
+    moved: dict[int, dict[str, Any]] = {}  # id -> changes with a new total (history too)
+    new: list[dict[str, Any]] = []
     for standing in result.standings:
         row = existing.pop(standing.uid, None)
-        had_prize = row is not None and (row.prize or Decimal(0)) > 0
-        if row is None:
-            row = WagerRaceParticipant(race_id=race.id, goated_uid=standing.uid, joined_at=now)
-            session.add(row)
         user = users.get(standing.uid)
-        row.user_id = user.id if user else None
-        row.goated_name = (standing.name or standing.uid)[:NAME_LENGTH]
-        row.total_wager = standing.total
-        row.rank = standing.rank
-        row.prize = standing.prize
-        row.eligible = standing.eligible
-        row.wager_history = add_point(row.wager_history, at=now, total=standing.total)
-        written.append((row, standing.prize > 0 and not had_prize))
-    for gone in existing.values():  # excluded since, or a corrected feed
-        await session.delete(gone)
+        user_id = user.id if user else None
+        name = (standing.name or standing.uid)[:NAME_LENGTH]
+        had_prize = row is not None and (row.prize or Decimal(0)) > 0
+        values = {
+            "user_id": user_id,
+            "goated_name": name,
+            "total_wager": standing.total,
+            "rank": standing.rank,
+            "prize": standing.prize,
+            "eligible": standing.eligible,
+            "updated_at": now,
+        }
+        if row is None:
+            values.update(
+                race_id=race.id,
+                goated_uid=standing.uid,
+                joined_at=now,
+                wager_history=add_point(None, at=now, total=standing.total),
+            )
+            new.append(values)
+        elif history and row.total_wager != standing.total:
+            moved[row.id] = {"id": row.id, **values}
+        elif (row.rank, row.prize, row.eligible, row.goated_name, row.user_id) != (
+            standing.rank,
+            standing.prize,
+            standing.eligible,
+            name,
+            user_id,
+        ):
+            light.append({"id": row.id, **values})
+        written.append(
+            (
+                Written(
+                    user_id,
+                    standing.uid,
+                    standing.rank,
+                    standing.total,
+                    standing.prize,
+                    standing.eligible,
+                ),
+                standing.prize > 0 and not had_prize,
+            )
+        )
+    ids = list(moved)
+    for index in range(0, len(ids), _CHUNK):
+        chunk = ids[index : index + _CHUNK]
+        histories = await session.execute(select(p.id, p.wager_history).where(p.id.in_(chunk)))
+        for row_id, history in histories:
+            values = moved[row_id]
+            values["wager_history"] = add_point(history, at=now, total=values["total_wager"])
+    for rows in (light, list(moved.values())):
+        for index in range(0, len(rows), _CHUNK):
+            await session.execute(update(p), rows[index : index + _CHUNK])
+    for index in range(0, len(new), _CHUNK):
+        await session.execute(insert(p), new[index : index + _CHUNK])
+    gone = [row.id for row in existing.values()]  # excluded since, or a corrected feed
+    for index in range(0, len(gone), _CHUNK):
+        await session.execute(
+            delete(p)
+            .where(p.id.in_(gone[index : index + _CHUNK]))
+            .execution_options(synchronize_session=False)
+        )
     await session.flush()
+    boards_changed(race.id)
     return written
 
 
@@ -182,7 +271,7 @@ async def start_due_races(session: AsyncSession, *, now: dt.datetime | None = No
 
 
 async def _announce_results(
-    session: AsyncSession, race: WagerRace, written: list[tuple[WagerRaceParticipant, bool]]
+    session: AsyncSession, race: WagerRace, written: list[tuple[Written, bool]]
 ) -> None:
     users = {u.id: u for u in (await _linked_users(session)).values()}
     for row, _ in written:

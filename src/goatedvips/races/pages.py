@@ -19,7 +19,6 @@ from goatedvips.deps import DbSession
 from goatedvips.errors import NotFound
 from goatedvips.races import admin_pages, queries
 from goatedvips.races.models import WagerRace, WagerRaceParticipant
-from goatedvips.races.standings import gap_to_next
 from goatedvips.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,14 +30,14 @@ def _standings_context(board: queries.Board, user: User | None) -> dict[str, Any
     """The rows shown (top PAGE_ROWS, plus the viewer's own row when further down)."""
     uid = queries.linked_uid(user) if user else None
     rows = board.standings[:PAGE_ROWS]
-    mine = next((s for s in board.standings if uid and s.uid == uid), None)
+    mine = board.standing(uid)
     return {
         "board": board,
         "race": board.race,
         "rows": rows,
         "me": mine,
         "my_uid": uid,
-        "my_gap": gap_to_next(board.standings, uid) if mine and uid else None,
+        "my_gap": board.gap_to_next(uid) if mine and uid else None,
         "me_below": mine is not None and mine not in rows,
     }
 

@@ -8,8 +8,10 @@ forget to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +28,7 @@ from goatedvips.races.schemas import (
     RacePositionOut,
     StandingOut,
 )
-from goatedvips.races.standings import PlayerTotal, Standing, compute_standings, gap_to_next
+from goatedvips.races.standings import PlayerTotal, Standing, compute_standings
 
 TYPE_ORDER = case({"monthly": 0, "weekly": 1}, value=WagerRace.type, else_=2)
 
@@ -43,23 +45,94 @@ class Board:
     standings: list[Standing]
     prizes: list[PrizeRow]
     unawarded: Decimal
+    positions: dict[str, int] = field(default_factory=dict)  # uid -> index in `standings`
+
+    def standing(self, uid: str | None) -> Standing | None:
+        index = self.positions.get(uid) if uid else None
+        return self.standings[index] if index is not None else None
+
+    def gap_to_next(self, uid: str) -> Decimal | None:
+        """`standings.gap_to_next` without scanning the board (it is ordered by total)."""
+        index = self.positions.get(uid)
+        if index is None:
+            return None
+        mine = self.standings[index].total
+        while index > 0:
+            index -= 1
+            if self.standings[index].total > mine:
+                return self.standings[index].total - mine
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    standings: list[Standing]
+    prizes: list[PrizeRow]
+    unawarded: Decimal
+    positions: dict[str, int]
+
+
+# Boards built in this process, by race and by everything that can change them: the race row
+# (every refresh, freeze or admin change moves `updated_at`), the privacy rules (a hidden name or
+# an exclusion applies at once) and a per-race generation bumped by every write here.
+BOARDS_KEPT = 16
+_boards: OrderedDict[tuple[Any, ...], _Built] = OrderedDict()
+_generations: dict[int, int] = {}
+
+
+def boards_changed(race_id: int) -> None:
+    """The participants of a race were written in this process: build its board again."""
+    _generations[race_id] = _generations.get(race_id, 0) + 1
+
+
+def _board_key(session: AsyncSession, race: WagerRace, privacy: PrivacyRules) -> tuple[Any, ...]:
+    return (
+        str(session.get_bind().url),
+        race.id,
+        _generations.get(race.id, 0),
+        race.created_at,
+        race.updated_at,
+        race.status,
+        race.finalized_at,
+        race.prize_pool,
+        race.min_wager,
+        tuple(sorted((str(k), str(v)) for k, v in race.prize_distribution.items())),
+        privacy.fingerprint,
+    )
 
 
 async def load_board(
     session: AsyncSession, race: WagerRace, privacy: PrivacyRules | None = None
 ) -> Board:
+    """The board of a race, built once per change of the race, its rows or the privacy rules
+    and then served from memory (a request with 58k participants costs no re-ranking)."""
     privacy = privacy or await load_privacy(session)
-    rows = await session.scalars(
-        select(WagerRaceParticipant)
-        .where(WagerRaceParticipant.race_id == race.id)
-        .order_by(WagerRaceParticipant.rank, WagerRaceParticipant.goated_uid)
-    )
-    rows = list(rows)
+    key = _board_key(session, race, privacy)
+    built = _boards.get(key)
+    if built is None:
+        built = await _build_board(session, race, privacy)
+        _boards[key] = built
+        while len(_boards) > BOARDS_KEPT:
+            _boards.popitem(last=False)
+    else:
+        _boards.move_to_end(key)
+    return Board(race, built.standings, built.prizes, built.unawarded, built.positions)
+
+
+async def _build_board(session: AsyncSession, race: WagerRace, privacy: PrivacyRules) -> _Built:
+    p = WagerRaceParticipant
+    rows = (
+        await session.execute(
+            select(p.rank, p.goated_uid, p.goated_name, p.total_wager, p.eligible, p.prize)
+            .where(p.race_id == race.id)
+            .order_by(p.rank, p.goated_uid)
+        )
+    ).all()
     shares = validate_distribution(race.prize_distribution)
     if race.status == "live":
         # Exclusions made since the last sync apply at once: re-rank the stored totals.
         stored = compute_standings(
-            [PlayerTotal(r.goated_uid, r.goated_name, r.total_wager) for r in rows],
+            [PlayerTotal(uid, name, total) for _, uid, name, total, _, _ in rows],
             pool=race.prize_pool,
             shares=shares,
             min_wager=race.min_wager,
@@ -68,17 +141,21 @@ async def load_board(
     else:
         stored = [
             Standing(
-                rank=r.rank or 0,
-                uid=r.goated_uid,
-                name=r.goated_name,
-                total=r.total_wager,
-                eligible=r.eligible,
-                prize=r.prize or Decimal("0.00"),
+                rank=rank or 0,
+                uid=uid,
+                name=name,
+                total=total,
+                eligible=eligible,
+                prize=prize or Decimal("0.00"),
             )
-            for r in rows
-            if not privacy.is_excluded(r.goated_uid)
+            for rank, uid, name, total, eligible, prize in rows
+            if not privacy.is_excluded(uid)
         ]
-    standings = [replace(s, name=privacy.public_name(s.uid, s.name)) for s in stored]
+    hidden = privacy.hidden
+    standings = [
+        replace(s, name=privacy.public_name(s.uid, s.name)) if s.uid in hidden or not s.name else s
+        for s in stored
+    ]
     amounts = position_amounts(race.prize_pool, shares)
     held = sum(1 for s in standings if s.eligible)
     prizes = [
@@ -91,7 +168,8 @@ async def load_board(
         for position, cents in enumerate(amounts, start=1)
     ]
     unawarded = sum((p.amount for p in prizes if not p.awarded), Decimal("0.00"))
-    return Board(race, standings, prizes, unawarded)
+    positions = {s.uid: index for index, s in enumerate(standings)}
+    return _Built(standings, prizes, unawarded, positions)
 
 
 def detail_out(board: Board, *, limit: int = 50, offset: int = 0) -> RaceDetailOut:
@@ -177,10 +255,10 @@ def linked_uid(user: User) -> str | None:
 
 
 def position_in(board: Board, uid: str) -> RacePositionOut | None:
-    mine = next((s for s in board.standings if s.uid == uid), None)
+    mine = board.standing(uid)
     if mine is None:
         return None
-    gap = gap_to_next(board.standings, uid)
+    gap = board.gap_to_next(uid)
     return RacePositionOut(
         race_id=board.race.id,
         rank=mine.rank,

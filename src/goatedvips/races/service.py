@@ -219,7 +219,7 @@ async def correct_results(
         ineligible=disqualified,
     )
     history = {uid: list(row.wager_history or []) for uid, row in known.items()}
-    await write_participants(session, race, result, now=utcnow())
+    await write_participants(session, race, result, now=utcnow(), history=False)
     for row in await session.scalars(
         select(WagerRaceParticipant).where(WagerRaceParticipant.race_id == race.id)
     ):
