@@ -17,7 +17,6 @@ snapshot at or before a moment is the player's state at that moment. For a windo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, select
@@ -28,42 +27,34 @@ from goatedvips.races.standings import PlayerTotal
 from goatedvips.races.windows import matching_counter
 
 
-@dataclass(frozen=True, slots=True)
-class _Point:
-    uid: str
-    name: str
-    counters: dict[str, Decimal]
-    taken_at: dt.datetime
-
-
-def _ranked(where: list[object], *, latest: bool) -> Select[tuple[object, ...]]:
-    """One snapshot per uid among those matching `where`: the latest or the earliest."""
+def _ranked(where: list[object], column: str, *, latest: bool) -> Select[tuple[object, ...]]:
+    """(uid, name, `column`) of one snapshot per uid among those matching `where`: the latest or
+    the earliest. Only the three columns are read (a row per player, no ORM objects)."""
     order = (
         (WagerSnapshot.taken_at.desc(), WagerSnapshot.id.desc())
         if latest
         else (WagerSnapshot.taken_at.asc(), WagerSnapshot.id.asc())
     )
     position = func.row_number().over(partition_by=WagerSnapshot.uid, order_by=order)
-    inner = select(WagerSnapshot, position.label("position")).where(*where).subquery()
-    return select(inner).where(inner.c.position == 1)
-
-
-async def _points(session: AsyncSession, where: list[object], *, latest: bool) -> dict[str, _Point]:
-    rows = (await session.execute(_ranked(where, latest=latest))).mappings()
-    return {
-        row["uid"]: _Point(
-            uid=row["uid"],
-            name=row["name"],
-            counters={
-                "today": row["today"],
-                "this_week": row["this_week"],
-                "this_month": row["this_month"],
-                "all_time": row["all_time"],
-            },
-            taken_at=row["taken_at"],
+    inner = (
+        select(
+            WagerSnapshot.uid,
+            WagerSnapshot.name,
+            getattr(WagerSnapshot, column).label("amount"),
+            position.label("position"),
         )
-        for row in rows
-    }
+        .where(*where)
+        .subquery()
+    )
+    return select(inner.c.uid, inner.c.name, inner.c.amount).where(inner.c.position == 1)
+
+
+async def _points(
+    session: AsyncSession, where: list[object], column: str, *, latest: bool
+) -> dict[str, tuple[str, Decimal]]:
+    """uid -> (name, amount of `column`) at the chosen snapshot."""
+    rows = await session.execute(_ranked(where, column, latest=latest))
+    return {uid: (name, amount) for uid, name, amount in rows}
 
 
 async def window_totals(
@@ -71,21 +62,19 @@ async def window_totals(
 ) -> list[PlayerTotal]:
     """Every player's total for [start, end) from snapshots taken before `end`."""
     in_window = [and_(WagerSnapshot.taken_at >= start, WagerSnapshot.taken_at < end)]
-    last_in_window = await _points(session, in_window, latest=True)
     counter = matching_counter(start, end)
     if counter is not None:
-        return [
-            PlayerTotal(uid, point.name, _money(point.counters[counter]))
-            for uid, point in last_in_window.items()
-        ]
-    at_start = await _points(session, [WagerSnapshot.taken_at <= start], latest=True)
-    first_in_window = await _points(session, in_window, latest=False)
+        last = await _points(session, in_window, counter, latest=True)
+        return [PlayerTotal(uid, name, _money(amount)) for uid, (name, amount) in last.items()]
+    last_in_window = await _points(session, in_window, "all_time", latest=True)
+    at_start = await _points(session, [WagerSnapshot.taken_at <= start], "all_time", latest=True)
+    first_in_window = await _points(session, in_window, "all_time", latest=False)
     totals = []
-    for uid, last in last_in_window.items():
-        baseline = at_start.get(uid) or first_in_window[uid]
-        growth = last.counters["all_time"] - baseline.counters["all_time"]
+    for uid, (name, last) in last_in_window.items():
+        baseline = (at_start.get(uid) or first_in_window[uid])[1]
+        growth = last - baseline
         # all_time only grows; a smaller value is a feed correction, not negative wager.
-        totals.append(PlayerTotal(uid, last.name, _money(max(growth, Decimal(0)))))
+        totals.append(PlayerTotal(uid, name, _money(max(growth, Decimal(0)))))
     return totals
 
 
