@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips.config import Settings
+from goatedvips.ids import MAX_ROW_ID
 from goatedvips.schemas import Paging
 
 
@@ -34,7 +35,6 @@ def get_paging(
 
 
 # Table keys are INTEGER: a bigger id names no row, and PostgreSQL would overflow on it (a 500).
-MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="row id")]
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -17,11 +17,13 @@ from goatedvips.config import Settings
 from goatedvips.db import utcnow
 from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput
+from goatedvips.ids import parse_row_id
 from goatedvips.schemas import Paging
 from goatedvips.security import client_ip
 from goatedvips.web import render
 
 router = APIRouter(include_in_schema=False)
+MAX_PAGE = 100_000  # keeps the offset far from any integer limit
 PAGE_SIZE = 50
 
 
@@ -42,7 +44,7 @@ async def _page(
     status = params.get("status", "all")
     purpose = params.get("purpose") or None
     search = params.get("q") or None
-    page = max(1, int(params.get("page", "1"))) if params.get("page", "1").isdigit() else 1
+    page = min(parse_row_id(params.get("page", "1")) or 1, MAX_PAGE)
     paging = Paging(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     try:
         total, codes = await service.admin_list(
@@ -76,7 +78,7 @@ async def list_codes(request: Request, session: DbSession, admin: AdminUser) -> 
     flashes = []
     if params.get("created"):
         flashes.append(("ok", f"Created the code {params['created'][:64]}."))
-    if params.get("imported", "").isdigit():
+    if parse_row_id(params.get("imported", "")) is not None:
         flashes.append(("ok", f"Imported {params['imported']} codes."))
     if params.get("withdrew"):
         flashes.append(("ok", f"Withdrew the code {params['withdrew'][:64]}."))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from goatedvips.accounts.models import User
 from goatedvips.bonuses import service
 from goatedvips.errors import InvalidInput
+from goatedvips.ids import parse_row_id
 from goatedvips.schemas import Paging
 from goatedvips.telegram.guard import ensure_linked, ensure_private
 
@@ -25,10 +26,11 @@ async def bonus(
     ensure_private(message)
     parts = (command.args or "").split()
     if parts:
-        if len(parts) != 2 or parts[0].lower() != "claim" or not parts[1].lstrip("#").isdigit():
+        code_id = parse_row_id(parts[1]) if len(parts) == 2 else None
+        if code_id is None or parts[0].lower() != "claim":
             raise InvalidInput(CLAIM_USAGE)
         player = ensure_linked(user)
-        code = await service.claim_code(session, user=player, code_id=int(parts[1].lstrip("#")))
+        code = await service.claim_code(session, user=player, code_id=code_id)
         await message.answer(f"It's yours: {code.code} (${code.value:,.2f}). Redeem it on Goated.")
         return
     _, drops = await service.active_drops(session, paging=Paging(limit=20))

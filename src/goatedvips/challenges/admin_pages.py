@@ -16,6 +16,7 @@ from goatedvips.challenges import service
 from goatedvips.config import Settings
 from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput, NotFound
+from goatedvips.ids import parse_row_id
 from goatedvips.schemas import Paging
 from goatedvips.security import client_ip
 from goatedvips.web import render
@@ -55,7 +56,7 @@ def _when(form: dict[str, str], name: str, field: str) -> dt.datetime | None:
 def _values(form: dict[str, str]) -> dict[str, Any]:
     """The challenge settings of an admin form (times in UTC, as the form labels say)."""
     winners = form.get("max_winners", "").strip()
-    if not winners.isdigit():
+    if parse_row_id(winners, allow_hash=False) is None:
         raise InvalidInput("maxWinners must be a whole number", field="maxWinners")
     return {
         "game": form.get("game", ""),

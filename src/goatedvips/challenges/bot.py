@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from goatedvips.accounts.models import User
 from goatedvips.challenges import service
 from goatedvips.errors import InvalidInput
+from goatedvips.ids import parse_row_id
 from goatedvips.schemas import Paging
 from goatedvips.telegram.guard import ensure_linked, ensure_private
 
@@ -55,10 +56,11 @@ async def enter(
     ensure_private(message)
     player = ensure_linked(user)
     parts = (command.args or "").split()
-    if len(parts) != 2 or not parts[0].lstrip("#").isdigit():
+    challenge_id = parse_row_id(parts[0]) if len(parts) == 2 else None
+    if challenge_id is None:
         raise InvalidInput(ENTER_USAGE)
     entry = await service.enter_challenge(
-        session, user=player, challenge_id=int(parts[0].lstrip("#")), bet_link=parts[1]
+        session, user=player, challenge_id=challenge_id, bet_link=parts[1]
     )
     await message.answer(
         f"Entry #{entry.id} received for challenge #{entry.challenge_id}. An admin checks your bet "

@@ -12,6 +12,7 @@ from goatedvips.accounts.deps import AdminUser, CsrfChecked
 from goatedvips.accounts.models import User
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput, NotFound
+from goatedvips.ids import parse_row_id
 from goatedvips.security import client_ip
 from goatedvips.support import queries, service
 from goatedvips.support.forms import discard_changes, form_error, form_fields, notice
@@ -95,8 +96,9 @@ def _assignee_from_form(value: str, *, me: User) -> int | None:
         return None
     if value == "me":
         return me.id
-    if value.isdigit():
-        return int(value)
+    staff_id = parse_row_id(value, allow_hash=False)
+    if staff_id is not None:
+        return staff_id
     raise InvalidInput("choose a staff member from the list", field="assignedTo")
 
 

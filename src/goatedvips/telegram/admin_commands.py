@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from goatedvips.accounts.models import User
 from goatedvips.admin.audit import Actor
 from goatedvips.errors import InvalidInput
+from goatedvips.ids import parse_row_id
 from goatedvips.notifications.service import queue_broadcast
 from goatedvips.telegram import verification
 from goatedvips.telegram.alerts import (
@@ -55,12 +56,13 @@ async def pending(message: Message, session: AsyncSession, is_admin: bool) -> No
 
 def _parse_decision_args(command: CommandObject) -> tuple[int, str | None]:
     parts = (command.args or "").strip().split(maxsplit=1)
-    if not parts or not parts[0].lstrip("#").isdigit():
+    request_id = parse_row_id(parts[0]) if parts else None
+    if request_id is None:
         raise InvalidInput(
             f"Usage: /{command.command} <request id> [notes], e.g. /{command.command} 12 "
             "name matches. /pending lists the ids."
         )
-    return int(parts[0].lstrip("#")), (parts[1] if len(parts) > 1 else None)
+    return request_id, (parts[1] if len(parts) > 1 else None)
 
 
 @router.message(Command("approve", "reject"))

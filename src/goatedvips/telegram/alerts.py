@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips.accounts.models import User
 from goatedvips.config import Settings
+from goatedvips.ids import parse_row_id
 from goatedvips.logging import get_logger
 from goatedvips.telegram.models import VerificationRequest
 from goatedvips.telegram.sender import TelegramBlocked, TelegramError, deliver
@@ -32,9 +33,10 @@ def parse_callback_data(data: str) -> tuple[str, int] | None:
     parts = data.split(":")
     if len(parts) != 3 or parts[0] != CALLBACK_PREFIX or parts[1] not in ("approve", "reject"):
         return None
-    if not parts[2].isdigit():
+    request_id = parse_row_id(parts[2], allow_hash=False)
+    if request_id is None:
         return None
-    return parts[1], int(parts[2])
+    return parts[1], request_id
 
 
 def decision_keyboard(request_id: int) -> InlineKeyboardMarkup:
