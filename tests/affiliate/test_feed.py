@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goatedvips.affiliate.feed import (
+    COUNTERS,
     FeedFormatError,
     GoatedError,
     PlayerRecord,
+    RecordError,
     parse_amount,
     parse_feed,
+    parse_record,
 )
 
 SAMPLE = Path(__file__).with_name("goated-feed-sample.json")
@@ -175,3 +180,41 @@ def test_a_list_with_no_usable_record_is_an_error_not_an_empty_feed() -> None:
 def test_problems_kept_are_bounded() -> None:
     feed = parse_feed([{"name": "x"}] * 500 + [player("OK")])
     assert feed.missing_uid == 500 and len(feed.problems) == 20
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    amounts=st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(min_value=0, max_value=1e14),
+            st.decimals(min_value=0, max_value=10**12, places=2).map(float),
+            st.integers(min_value=-5, max_value=10**14),
+            st.none(),
+            st.sampled_from(["", " 12.5 ", "1e3", "x", True]),
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+    uid=st.sampled_from(["U1", " U1 ", "", "x" * 65, "ü-ñ"]),
+    name=st.sampled_from(["alice", " Zoë ", "nai\u0308ve", "", "東京ゴート", "x" * 200]),
+)
+def test_the_fast_path_decides_like_the_record_checks(
+    amounts: list[Any], uid: str, name: str
+) -> None:
+    entry = {"uid": uid, "name": name, "wagered": dict(zip(COUNTERS, amounts, strict=True))}
+    try:
+        expected: Any = parse_record(entry)
+    except RecordError as exc:
+        expected = type(exc)
+    feed = parse_feed([entry, player("OTHER")])  # OTHER keeps the feed usable
+    if expected is RecordError:
+        assert feed.rejected == 1 and len(feed) == 1
+    elif expected is None:
+        assert feed.missing_uid == 1 and len(feed) == 1
+    else:
+        got = feed.by_uid()[expected.uid]
+        assert got == expected
+        assert [str(getattr(got, c)) for c in COUNTERS] == [
+            str(getattr(expected, c)) for c in COUNTERS
+        ]

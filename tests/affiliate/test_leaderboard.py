@@ -189,6 +189,7 @@ async def test_stale_data_is_flagged(
     assert "out of date" in page.text
 
 
+@pytest.mark.usefixtures("clean_db")  # its sync's rows must not reach the next test
 async def test_rows_are_shared_through_redis(
     db: Database, settings: Settings, sim: httpx.AsyncClient, sim_url: str
 ) -> None:

@@ -97,6 +97,8 @@ class GoatedClient:
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
         self.last_attempts = 0
+        # Seconds the last successful fetch spent downloading and parsing (logs, benchmarks).
+        self.timings: dict[str, float] = {}
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(
@@ -158,13 +160,17 @@ class GoatedClient:
         except httpx.TransportError as exc:
             raise _Retryable(f"connection error ({type(exc).__name__}: {exc})") from exc
         self._check_status(response)
+        downloaded = time.monotonic()
         feed = parse_feed(response.content)
+        parsed = time.monotonic()
+        self.timings = {"download": downloaded - started, "parse": parsed - downloaded}
         log.info(
-            "goated fetch ok: %d players, %d skipped, %d bytes in %.2fs",
-            len(feed.players),
+            "goated fetch ok: %d players, %d skipped, %d bytes in %.2fs (parse %.2fs)",
+            len(feed),
             feed.skipped,
             len(response.content),
-            time.monotonic() - started,
+            parsed - started,
+            parsed - downloaded,
         )
         return feed
 

@@ -28,11 +28,13 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import orjson
+
+from goatedvips.affiliate.bulk import without_gc
 
 COUNTERS = ("today", "this_week", "this_month", "all_time")
 LIST_KEYS = ("data", "results")
@@ -41,6 +43,8 @@ MAX_NAME_LENGTH = 128
 MAX_PROBLEMS_KEPT = 20
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+FAST_LIMIT = 10**13  # amounts below this many dollars may take the fast path
+State = tuple[str, int, int, int, int]  # name and today, this_week, this_month, all_time in cents
 
 
 class GoatedError(Exception):
@@ -67,29 +71,47 @@ class PlayerRecord:
     all_time: Decimal = ZERO
 
 
-@dataclass(slots=True)
 class ParsedFeed:
     """The usable players of one feed and what was left out of it.
 
     `len(players) + skipped == total`: every raw entry is either a player or counted once.
+    The players are kept compactly as `states` (uid -> `State`: name and the four counters in
+    integer cents, in feed order); `players` (`PlayerRecord`s with `Decimal`s) is built from
+    them on first use.
     """
 
-    players: list[PlayerRecord]
-    total: int = 0
-    missing_uid: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("_players", "duplicates", "missing_uid", "problems", "rejected", "states", "total")
+
+    def __init__(self, states: dict[str, State] | None = None, *, total: int = 0) -> None:
+        self.states: dict[str, State] = states if states is not None else {}
+        self.total = total
+        self.missing_uid = 0
+        self.rejected = 0
+        self.duplicates = 0
+        self.problems: list[str] = []
+        self._players: list[PlayerRecord] | None = None
+
+    @property
+    def players(self) -> list[PlayerRecord]:
+        if self._players is None:
+            self._players = [record_from_state(uid, s) for uid, s in self.states.items()]
+        return self._players
 
     @property
     def skipped(self) -> int:
         return self.missing_uid + self.rejected + self.duplicates
 
     def __len__(self) -> int:
-        return len(self.players)
+        return len(self.states)
 
     def __iter__(self) -> Iterator[PlayerRecord]:
         return iter(self.players)
+
+    def __repr__(self) -> str:
+        return (
+            f"ParsedFeed(players={len(self)}, total={self.total}, missing_uid={self.missing_uid},"
+            f" rejected={self.rejected}, duplicates={self.duplicates})"
+        )
 
     def by_uid(self) -> dict[str, PlayerRecord]:
         return {player.uid: player for player in self.players}
@@ -99,12 +121,77 @@ class ParsedFeed:
             self.problems.append(problem)
 
 
+def to_cents(amount: Decimal) -> int:
+    return int(amount.scaleb(2))
+
+
+def from_cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2) if cents else ZERO
+
+
+def record_state(player: PlayerRecord) -> State:
+    return (
+        player.name,
+        to_cents(player.today),
+        to_cents(player.this_week),
+        to_cents(player.this_month),
+        to_cents(player.all_time),
+    )
+
+
+def record_from_state(uid: str, state: State) -> PlayerRecord:
+    name, today, week, month, all_time = state
+    return PlayerRecord(
+        uid, name, from_cents(today), from_cents(week), from_cents(month), from_cents(all_time)
+    )
+
+
+@without_gc
 def parse_feed(body: Any) -> ParsedFeed:
     """Parse a feed body: raw bytes/str (JSON) or an already decoded JSON value."""
     entries = extract_entries(decode_body(body))
-    feed = ParsedFeed(players=[], total=len(entries))
-    by_uid: dict[str, PlayerRecord] = {}
+    feed = ParsedFeed(total=len(entries))
+    states = feed.states
+    # The fast path takes a well-formed record (string uid and name, an object of JSON numbers
+    # that are whole cents below 1e13) without a function call or a Decimal: a feed has 100k+ of
+    # them. Anything else goes through `parse_record`, which decides every quirk. Both give the
+    # same state for the same record: a float is whole cents exactly when round(x * 100) / 100
+    # gives x back (below 1e13 distinct cents are distinct doubles), and then the shortest repr
+    # of x, which `parse_amount` quantises, is those cents.
+    as_float = _as_float
     for index, entry in enumerate(entries):
+        if type(entry) is dict:
+            uid = entry.get("uid")
+            name = entry.get("name")
+            wagered = entry.get("wagered")
+            if type(uid) is str and type(name) is str and type(wagered) is dict:
+                t = wagered.get("today")
+                w = wagered.get("this_week")
+                m = wagered.get("this_month")
+                a = wagered.get("all_time")
+                if type(t) is not float:
+                    t = as_float(t)
+                if type(w) is not float:
+                    w = as_float(w)
+                if type(m) is not float:
+                    m = as_float(m)
+                if type(a) is not float:
+                    a = as_float(a)
+                if 0.0 <= t < 1e13 and 0.0 <= w < 1e13 and 0.0 <= m < 1e13 and 0.0 <= a < 1e13:
+                    ct = round(t * 100.0)
+                    cw = round(w * 100.0)
+                    cm = round(m * 100.0)
+                    ca = round(a * 100.0)
+                    if ct / 100 == t and cw / 100 == w and cm / 100 == m and ca / 100 == a:
+                        uid = uid.strip()
+                        if uid and len(uid) <= MAX_UID_LENGTH:
+                            if not name.isascii():
+                                name = unicodedata.normalize("NFC", name)
+                            if uid in states:
+                                feed.duplicates += 1
+                                feed._note(f"entry {index}: uid {uid} repeated, the last one kept")
+                            states[uid] = (name.strip()[:MAX_NAME_LENGTH], ct, cw, cm, ca)
+                            continue
         try:
             record = parse_record(entry)
         except RecordError as exc:
@@ -115,17 +202,25 @@ def parse_feed(body: Any) -> ParsedFeed:
             feed.missing_uid += 1
             feed._note(f"entry {index}: no uid")
             continue
-        if record.uid in by_uid:
+        if record.uid in states:
             feed.duplicates += 1
             feed._note(f"entry {index}: uid {record.uid} repeated, the last one kept")
-        by_uid[record.uid] = record
-    feed.players = list(by_uid.values())
-    if entries and not feed.players:
+        states[record.uid] = record_state(record)
+    if entries and not states:
         raise FeedFormatError(
             f"none of the {len(entries)} entries is usable; first problems: "
             + "; ".join(feed.problems[:3])
         )
     return feed
+
+
+def _as_float(value: Any) -> float:
+    """The fast path's view of a counter that isn't a float: -1.0 sends it to `parse_record`."""
+    if value is None:
+        return 0.0
+    if type(value) is int and 0 <= value < FAST_LIMIT:
+        return float(value)
+    return -1.0
 
 
 def decode_body(body: Any) -> Any:

@@ -17,8 +17,10 @@ equal amounts share a rank (1, 2, 2, 4), ties listed by public name then uid; se
 from __future__ import annotations
 
 import asyncio
+import bisect
 import datetime as dt
 import hashlib
+import itertools
 import time
 import weakref
 from collections import OrderedDict
@@ -30,6 +32,7 @@ import orjson
 from sqlalchemy import select
 
 from goatedvips.affiliate import store
+from goatedvips.affiliate.bulk import without_gc
 from goatedvips.affiliate.models import SyncRun
 from goatedvips.affiliate.privacy import PrivacyRules, load_privacy
 from goatedvips.affiliate.tiers import tier_for
@@ -48,6 +51,7 @@ PERIOD_LABELS = {
 }
 _COUNTER_INDEX = {"today": 1, "week": 2, "month": 3, "all_time": 4}  # in a store.State
 CHECK_SECONDS = 1.0
+REVALIDATE_AFTER = 0.75 * CHECK_SECONDS
 RESPONSES_KEPT = 512
 REDIS_TTL_SECONDS = 24 * 3600
 MIN_STALE_SECONDS = 900
@@ -63,16 +67,68 @@ class Entry(NamedTuple):
 
 @dataclass(slots=True)
 class Board:
-    """One period's ranking as parallel lists; `Entry`s are made only for the rows shown."""
+    """One period's ranking. `base` is every shown uid in name order (shared by the four boards),
+    `amounts` their cents for this period, `order` the positions in `base` of the players on the
+    board, highest amount first. `Entry`s are made only for the rows shown, and so are ranks:
+    equal amounts share the rank of the first of them."""
 
-    uids: list[str]
-    cents: list[int]
-    ranks: list[int]
+    base: list[str]
+    amounts: list[int]
+    order: list[int]
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    @property
+    def uids(self) -> list[str]:
+        return [self.base[i] for i in self.order]
+
+    @property
+    def cents(self) -> list[int]:
+        return [self.amounts[i] for i in self.order]
+
+    def rank(self, index: int) -> int:
+        # Amounts descend along `order`: the first row with this amount is a bisection.
+        amounts = self.amounts
+        target = -amounts[self.order[index]]
+        return bisect.bisect_left(self.order, target, key=lambda i: -amounts[i]) + 1
+
+    @property
+    def ranks(self) -> list[int]:
+        """Every row's rank (for tests and small boards; pages use `rank`)."""
+        ranks: list[int] = []
+        rank, previous = 0, None
+        for position, value in enumerate(self.cents, start=1):
+            if value != previous:
+                rank, previous = position, value
+            ranks.append(rank)
+        return ranks
 
     def entry(self, index: int, names: dict[str, str], all_time: dict[str, int]) -> Entry:
-        uid, cents = self.uids[index], self.cents[index]
+        position = self.order[index]
+        uid, cents = self.base[position], self.amounts[position]
         tier = tier_for(Decimal(all_time[uid]).scaleb(-2)).name
-        return Entry(self.ranks[index], uid, names[uid], store.cents_text(cents), tier)
+        return Entry(self.rank(index), uid, names[uid], store.cents_text(cents), tier)
+
+
+@dataclass(slots=True)
+class Ranking:
+    """The four boards of one player set under one set of privacy rules (`fingerprint`)."""
+
+    fingerprint: str
+    boards: dict[str, Board]
+    names: dict[str, str]  # uid -> public name
+    search: dict[str, str]  # uid -> lower-case public name
+    all_time: dict[str, int]  # uid -> all-time cents (the tier)
+
+
+class KnownPlayers(NamedTuple):
+    """Every stored player's state right after the commit of sync `sync_run_id`, and their
+    ranking when the sync already made it (used only if the privacy rules are still the same)."""
+
+    sync_run_id: int | None
+    players: dict[str, store.State]
+    ranking: Ranking | None = None
 
 
 def is_stale(last_success: dt.datetime | None, settings: Settings, now: dt.datetime) -> bool:
@@ -93,20 +149,26 @@ class Snapshot:
     search: dict[str, str]  # uid -> lower-case public name
     all_time: dict[str, int]  # uid -> all-time cents (the tier)
     responses: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = field(default_factory=OrderedDict)
+    # Whole answers of the ASGI fast path (affiliate/fastpaths.py) by raw query string and staleness.
+    fast: dict[tuple[bytes, bool], Any] = field(default_factory=dict)
+
+    @property
+    def updated_ts(self) -> float | None:
+        return self.updated_at.timestamp() if self.updated_at else None
 
     def page(self, period: str, limit: int, offset: int, q: str = "") -> tuple[int, list[Entry]]:
         board = self.boards[period]
         needle = q.strip().lower()
         if needle:
-            search = self.search
-            matches = [i for i, uid in enumerate(board.uids) if needle in search[uid]]
+            search, base = self.search, board.base
+            matches = [
+                row for row, position in enumerate(board.order) if needle in search[base[position]]
+            ]
             return len(matches), [
                 board.entry(i, self.names, self.all_time) for i in matches[offset : offset + limit]
             ]
-        stop = min(len(board.uids), offset + limit)
-        return len(board.uids), [
-            board.entry(i, self.names, self.all_time) for i in range(offset, stop)
-        ]
+        stop = min(len(board), offset + limit)
+        return len(board), [board.entry(i, self.names, self.all_time) for i in range(offset, stop)]
 
     def json(self, period: str, limit: int, offset: int, q: str, stale: bool) -> tuple[bytes, str]:
         """The API body and its ETag, cached per query for the life of the snapshot."""
@@ -140,34 +202,52 @@ class Snapshot:
         return body, etag
 
 
+def public_names(players: dict[str, store.State], privacy: PrivacyRules) -> dict[str, str]:
+    """uid -> public name of every player who may be shown (`privacy.public_name` of each)."""
+    names = {uid: state[0] for uid, state in players.items()}
+    for uid in privacy.excluded:
+        names.pop(uid, None)
+    # Only the few hidden or nameless players need `public_name`; the rest keep their name.
+    for uid in [uid for uid, name in names.items() if not name] + list(privacy.hidden):
+        if uid in names:
+            names[uid] = privacy.public_name(uid, players[uid][0])
+    return names
+
+
+@without_gc
+def rank_players(players: dict[str, store.State], privacy: PrivacyRules) -> Ranking:
+    """The four boards, public names, search keys and tiers of one player set.
+
+    CPU only, no I/O: the sync runs it in a worker thread while the database writes.
+    """
+    names = public_names(players, privacy)
+    search = {uid: name.lower() for uid, name in names.items()}
+    # Ties are listed by public name, then uid: sort by uid, then stably by the lower-case name
+    # (this order), then stably by amount, highest first, for each board.
+    base = sorted(sorted(names), key=search.__getitem__)
+    rows = list(map(players.__getitem__, base))
+    boards: dict[str, Board] = {}
+    for period in PERIODS:
+        index = _COUNTER_INDEX[period]
+        amounts = [row[index] for row in rows]
+        # A stable sort keeps the name order among equal amounts (reverse=True stays stable);
+        # compress() leaves out the zero amounts.
+        order = sorted(
+            itertools.compress(range(len(base)), amounts),
+            key=amounts.__getitem__,
+            reverse=True,
+        )
+        boards[period] = Board(base, amounts, order)
+    all_time = {uid: state[4] for uid, state in players.items()}
+    return Ranking(privacy.fingerprint, boards, names, search, all_time)
+
+
 def build_boards(
     players: dict[str, store.State], privacy: PrivacyRules
 ) -> tuple[dict[str, Board], dict[str, str], dict[str, str]]:
     """The four boards, public names and search keys of one player set."""
-    names = {
-        uid: privacy.public_name(uid, state[0])
-        for uid, state in players.items()
-        if not privacy.is_excluded(uid)
-    }
-    search = {uid: name.lower() for uid, name in names.items()}
-    # Ties are listed by public name, then uid: sort once by that, then stably by amount.
-    base = sorted(names, key=lambda uid: (search[uid], uid))
-    boards: dict[str, Board] = {}
-    for period in PERIODS:
-        index = _COUNTER_INDEX[period]
-        amount = {uid: players[uid][index] for uid in base}
-        uids = sorted(
-            (uid for uid in base if amount[uid] > 0), key=amount.__getitem__, reverse=True
-        )
-        cents = [amount[uid] for uid in uids]
-        ranks: list[int] = []
-        rank, previous = 0, None
-        for position, value in enumerate(cents, start=1):
-            if value != previous:
-                rank, previous = position, value
-            ranks.append(rank)
-        boards[period] = Board(uids, cents, ranks)
-    return boards, names, search
+    ranking = rank_players(players, privacy)
+    return ranking.boards, ranking.names, ranking.search
 
 
 class LeaderboardCache:
@@ -177,24 +257,60 @@ class LeaderboardCache:
         self.snapshot: Snapshot | None = None
         self.checked_at = 0.0
         self.lock = asyncio.Lock()
+        self._background: asyncio.Future[None] | None = None
 
     def invalidate(self) -> None:
         self.checked_at = 0.0
 
-    async def current(self, db: Database, settings: Settings) -> Snapshot:
+    async def current(
+        self, db: Database, settings: Settings, known: KnownPlayers | None = None
+    ) -> Snapshot:
         snapshot = self.snapshot
         if snapshot is not None and time.monotonic() - self.checked_at < CHECK_SECONDS:
             return snapshot
         async with self.lock:
             if self.snapshot is not None and time.monotonic() - self.checked_at < CHECK_SECONDS:
                 return self.snapshot
-            # Shielded: a client hanging up mid-build must not throw the build away for everyone.
-            refresh = asyncio.ensure_future(self._refresh(db, settings, self.snapshot))
-            self.snapshot = await asyncio.shield(refresh)
-            self.checked_at = time.monotonic()
-            return self.snapshot
+            return await self._check(db, settings, known)
 
-    async def _refresh(self, db: Database, settings: Settings, old: Snapshot | None) -> Snapshot:
+    def fresh(self, db: Database, settings: Settings) -> Snapshot | None:
+        """The snapshot if it was checked less than `CHECK_SECONDS` ago, else None (the caller
+        then awaits `current`). Never waits: for the ASGI fast path. Past `REVALIDATE_AFTER` the
+        next check starts in the background, so under steady traffic no request waits for it."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        age = time.monotonic() - self.checked_at
+        if age >= REVALIDATE_AFTER and self._background is None and not self.lock.locked():
+            self._background = asyncio.ensure_future(self._revalidate(db, settings))
+        return snapshot if age < CHECK_SECONDS else None
+
+    async def _revalidate(self, db: Database, settings: Settings) -> None:
+        try:
+            async with self.lock:
+                if time.monotonic() - self.checked_at >= REVALIDATE_AFTER:
+                    await self._check(db, settings, None)
+        except Exception as exc:  # the next request that must wait retries it
+            log.error("leaderboard_refresh_failed", error=str(exc), exc_info=exc)
+        finally:
+            self._background = None
+
+    async def _check(
+        self, db: Database, settings: Settings, known: KnownPlayers | None
+    ) -> Snapshot:
+        # Shielded: a client hanging up mid-build must not throw the build away for everyone.
+        refresh = asyncio.ensure_future(self._refresh(db, settings, self.snapshot, known))
+        self.snapshot = await asyncio.shield(refresh)
+        self.checked_at = time.monotonic()
+        return self.snapshot
+
+    async def _refresh(
+        self,
+        db: Database,
+        settings: Settings,
+        old: Snapshot | None,
+        known: KnownPlayers | None = None,
+    ) -> Snapshot:
         async with db.sessionmaker() as session:
             latest = (
                 await session.execute(
@@ -212,17 +328,33 @@ class LeaderboardCache:
             privacy.fingerprint,
         ):
             return old
-        players = await _load_players(db, settings, sync_id)
+        ranking = None
+        if known is not None and known.sync_run_id == sync_id:
+            players = known.players  # the sync that just committed them: no need to read them
+            await _publish_players(db, settings, sync_id, players)
+            if known.ranking is not None and known.ranking.fingerprint == privacy.fingerprint:
+                ranking = known.ranking
+        else:
+            players = await _load_players(db, settings, sync_id)
         started = time.perf_counter()
-        boards, names, search = build_boards(players, privacy)
+        if ranking is None:
+            # In a worker thread: the event loop keeps answering (from the old snapshot) meanwhile.
+            ranking = await asyncio.to_thread(rank_players, players, privacy)
         log.info(
             "leaderboards_built",
             sync_run_id=sync_id,
             players=len(players),
             ms=int((time.perf_counter() - started) * 1000),
         )
-        all_time = {uid: state[4] for uid, state in players.items()}
-        return Snapshot(sync_id, finished_at, privacy.fingerprint, boards, names, search, all_time)
+        return Snapshot(
+            sync_id,
+            finished_at,
+            ranking.fingerprint,
+            ranking.boards,
+            ranking.names,
+            ranking.search,
+            ranking.all_time,
+        )
 
 
 async def _load_players(
@@ -235,10 +367,18 @@ async def _load_players(
             return {row[0]: tuple(row[1:]) for row in orjson.loads(cached)}  # type: ignore[misc]
     async with db.engine.connect() as conn:
         players = await store.load_state(conn)
+    await _publish_players(db, settings, sync_id, players)
+    return players
+
+
+async def _publish_players(
+    db: Database, settings: Settings, sync_id: int | None, players: dict[str, store.State]
+) -> None:
+    """Share the rows of a sync with the other processes (with REDIS_URL set)."""
     if settings.redis_url and sync_id is not None:
+        key = f"{_redis_prefix(db)}:players:{sync_id}"
         rows = [[uid, *state] for uid, state in players.items()]
         await _redis_set(settings.redis_url, key, orjson.dumps(rows))
-    return players
 
 
 def _redis_prefix(db: Database) -> str:
@@ -284,12 +424,26 @@ async def current_snapshot(db: Database, settings: Settings) -> Snapshot:
     return await cache_for(db).current(db, settings)
 
 
-async def leaderboards_changed(db: Database, settings: Settings) -> None:
-    """A sync or a privacy change happened here: rebuild now, so the next answer shows it."""
+async def leaderboards_changed(
+    db: Database,
+    settings: Settings,
+    *,
+    players: dict[str, store.State] | None = None,
+    sync_run_id: int | None = None,
+    ranking: Ranking | None = None,
+) -> None:
+    """A sync or a privacy change happened here: rebuild now, so the next answer shows it.
+
+    A sync hands over every stored player's state as it committed it (`players`, with its
+    `sync_run_id`, and the `ranking` it made of them while writing), so the rebuild reads no
+    player from the database; they are used only while that sync is still the latest successful
+    one (and the ranking only under the same privacy rules).
+    """
     cache = cache_for(db)
     cache.invalidate()
+    known = KnownPlayers(sync_run_id, players, ranking) if players is not None else None
     try:
-        await cache.current(db, settings)
+        await cache.current(db, settings, known)
     except Exception as exc:  # the next request retries; a sync must not fail for this
         log.error("leaderboard_rebuild_failed", error=str(exc), exc_info=exc)
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, String, Text, func
+from sqlalchemy import CheckConstraint, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from goatedvips.db import Base, utcnow
 
 
 class AffiliatePlayer(Base):
-    """The latest known counters of one referred Goated player (the uid is the identity)."""
+    """The latest known counters of one referred Goated player (the uid is the identity).
+
+    Indexed by uid and `name_lower` only: the leaderboards are ranked in memory from one read of
+    the table, so no index on a counter (each would cost every sync a write per changed player).
+    On PostgreSQL the table has `fillfactor = 50` (migration 0004) so a sync's updates stay HOT.
+    """
 
     __tablename__ = "affiliate_players"
 
@@ -34,19 +39,13 @@ class AffiliatePlayer(Base):
     )
 
 
-# Leaderboards sort by each counter, highest first.
-for _counter in ("today", "this_week", "this_month", "all_time"):
-    Index(
-        f"ix_affiliate_players_wagered_{_counter}_desc",
-        AffiliatePlayer.__table__.c[f"wagered_{_counter}"].desc(),
-    )
-
-
 class WagerSnapshot(Base):
-    """A player's four counters at a sync where any of them changed (changes only)."""
+    """A player's four counters at a sync where any of them changed (changes only).
+
+    Read by time window (race totals, downsampling): indexed by `taken_at` only.
+    """
 
     __tablename__ = "wager_snapshots"
-    __table_args__ = (Index("ix_wager_snapshots_uid_taken_at", "uid", "taken_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(64))

@@ -12,6 +12,7 @@ kept as they were. Syncs run one at a time (`locking.sync_lock`).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import inspect
 import time
@@ -32,9 +33,16 @@ from goatedvips.affiliate.client import (
     GoatedUnavailableError,
 )
 from goatedvips.affiliate.feed import FeedFormatError, ParsedFeed
+from goatedvips.affiliate.leaderboard import Ranking, leaderboards_changed, rank_players
 from goatedvips.affiliate.locking import SyncAlreadyRunning, sync_lock
 from goatedvips.affiliate.models import AffiliatePlayer, SyncRun
-from goatedvips.affiliate.privacy import EXCLUDED_UIDS_KEY, clean_uids, excluded_uids
+from goatedvips.affiliate.privacy import (
+    EXCLUDED_UIDS_KEY,
+    PrivacyRules,
+    clean_uids,
+    excluded_uids,
+    load_privacy,
+)
 from goatedvips.affiliate.token import token_status
 from goatedvips.config import Settings
 from goatedvips.db import Database, utcnow
@@ -61,6 +69,9 @@ class SyncResult:
     new_players: int = 0
     skipped: int = 0
     changed_uids: frozenset[str] = field(default_factory=frozenset, repr=False)
+    # Seconds per step (fetch = download and parse, load, diff, write = write and commit,
+    # leaderboards = the rebuild); for logs and benchmarks, not part of the summary.
+    phases: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def duration_ms(self) -> int:
@@ -130,7 +141,7 @@ async def sync_once(
         own_client = client is None
         api = client or open_client(settings)
         try:
-            result = await _fetch_and_store(db, api, started_at)
+            result, stored = await _fetch_and_store(db, api, started_at)
         except Exception as exc:
             reason, message = classify(exc)
             elapsed = time.perf_counter() - clock
@@ -148,53 +159,111 @@ async def sync_once(
     metrics.SYNC_CHANGED_TOTAL.inc(result.changed)
     metrics.LAST_SUCCESS.set(result.finished_at.timestamp())
     log.info("affiliate_sync_ok", **{k: v for k, v in result.summary().items() if k != "status"})
-    from goatedvips.affiliate.leaderboard import leaderboards_changed
-
-    await leaderboards_changed(db, settings)
+    clock = time.perf_counter()
+    await leaderboards_changed(
+        db,
+        settings,
+        players=stored.players,
+        sync_run_id=result.sync_run_id,
+        ranking=stored.ranking,
+    )
+    result.phases["leaderboards"] = time.perf_counter() - clock
+    del stored
     if run_hooks:
         await run_after_sync_hooks(JobContext(db=db, settings=settings), result)
     return result
 
 
-async def _fetch_and_store(db: Database, api: GoatedClient, started_at: dt.datetime) -> SyncResult:
+@dataclass(slots=True)
+class _Stored:
+    """What a sync leaves for the leaderboards: every stored player's state after its commit and
+    the ranking made of them while the database was writing (None if that failed)."""
+
+    players: dict[str, store.State]
+    ranking: Ranking | None
+
+
+async def _rank_while_writing(players: dict[str, store.State], privacy: PrivacyRules) -> Ranking:
+    # A worker thread: the database (another process, or aiosqlite's thread outside the GIL)
+    # writes meanwhile, so ranking costs the sync little wall time.
+    return await asyncio.to_thread(rank_players, players, privacy)
+
+
+async def _fetch_and_store(
+    db: Database, api: GoatedClient, started_at: dt.datetime
+) -> tuple[SyncResult, _Stored]:
+    """Fetch, compare, write and commit; also ranks the players for the boards meanwhile."""
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
     feed: ParsedFeed = await api.fetch()
     taken_at = utcnow()
-    async with db.engine.begin() as conn:
-        # Insert the run first: on SQLite this takes the write lock before the state is read.
-        run_id = await conn.scalar(
-            insert(SyncRun).values(started_at=started_at, status="running").returning(SyncRun.id)
-        )
-        current = await store.load_state(conn)
-        if not feed.players and current:
-            raise SyncFailed(
-                f"the feed listed no players while {len(current)} are stored; kept the stored data",
-                reason="empty",
+    phases["fetch"], clock = time.perf_counter() - clock, time.perf_counter()
+    phases.update(getattr(api, "timings", {}))
+    async with db.sessionmaker() as session:
+        privacy = await load_privacy(session)  # rechecked before the ranking is used
+    ranking: asyncio.Future[Ranking] | None = None
+    try:
+        async with db.engine.begin() as conn:
+            # Insert the run first: on SQLite this takes the write lock before the state is read.
+            run_id = await conn.scalar(
+                insert(SyncRun)
+                .values(started_at=started_at, status="running")
+                .returning(SyncRun.id)
             )
-        changes = store.diff(feed.players, current)
-        await store.write_changes(conn, changes, taken_at)
-        finished_at = utcnow()
-        await conn.execute(
-            SyncRun.__table__.update()
-            .where(SyncRun.id == run_id)
-            .values(
-                status="success",
-                finished_at=finished_at,
-                players=len(feed.players),
-                changed=len(changes.changed),
-                duration_ms=int((finished_at - started_at).total_seconds() * 1000),
+            current = await store.load_state(conn)
+            phases["load"], clock = time.perf_counter() - clock, time.perf_counter()
+            players = len(feed)
+            if not players and current:
+                raise SyncFailed(
+                    f"the feed listed no players while {len(current)} are stored; "
+                    "kept the stored data",
+                    reason="empty",
+                )
+            changes = store.diff(feed.states, current)
+            current.update(changes.changed)  # the state after this sync, absent players included
+            phases["diff"], clock = time.perf_counter() - clock, time.perf_counter()
+
+            def start_ranking() -> None:
+                nonlocal ranking
+                ranking = asyncio.ensure_future(_rank_while_writing(current, privacy))
+
+            await store.write_changes(conn, changes, taken_at, loaded=start_ranking, timings=phases)
+            finished_at = utcnow()
+            await conn.execute(
+                SyncRun.__table__.update()
+                .where(SyncRun.id == run_id)
+                .values(
+                    status="success",
+                    finished_at=finished_at,
+                    players=players,
+                    changed=len(changes.changed),
+                    duration_ms=int((finished_at - started_at).total_seconds() * 1000),
+                )
             )
-        )
-    return SyncResult(
+    except BaseException:
+        if ranking is not None:
+            ranking.cancel()
+        raise
+    phases["write"], clock = time.perf_counter() - clock, time.perf_counter()
+    try:
+        ranked: Ranking | None = await ranking if ranking is not None else None
+    except Exception as exc:  # the boards are rebuilt the usual way
+        log.error("leaderboard_ranking_failed", error=str(exc), exc_info=exc)
+        ranked = None
+    phases["rank_wait"] = time.perf_counter() - clock
+    result = SyncResult(
         sync_run_id=run_id,
         started_at=started_at,
         finished_at=finished_at,
         taken_at=taken_at,
-        players=len(feed.players),
+        players=players,
         changed=len(changes.changed),
         new_players=changes.new,
         skipped=feed.skipped,
         changed_uids=frozenset(uid for uid, _ in changes.changed),
+        phases=phases,
     )
+    return result, _Stored(current, ranked)
 
 
 async def _record_failure(
