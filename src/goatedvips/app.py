@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goatedvips import core, openapi
 from goatedvips.config import Settings, get_settings
@@ -21,7 +24,7 @@ from goatedvips.db import Database
 from goatedvips.errors import DomainError, NotAuthenticated, RateLimited
 from goatedvips.jobs import JobContext, Scheduler
 from goatedvips.logging import configure_logging, get_logger
-from goatedvips.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from goatedvips.metrics import FastPath, observe_request
 from goatedvips.nul import find_nul
 from goatedvips.security import CSRF_COOKIE
 from goatedvips.web import PACKAGE_DIR, render
@@ -133,41 +136,152 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    @app.middleware("http")
-    async def api_content_type_and_metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+_UNSUPPORTED_MEDIA_TYPE = (
+    415,
+    "unsupported_media_type",
+    "send the request body as JSON with Content-Type: application/json",
+)
+
+
+class ApiMiddleware:
+    """The app-wide HTTP middleware, as plain ASGI (no per-request tasks or body streams):
+
+    - an unsafe method (POST, PUT, PATCH, DELETE) under /api/ without `Content-Type:
+      application/json` is answered 415 before any routing;
+    - a NUL character in the path, the query or a JSON or form body is answered 422
+      (`goatedvips.nul`);
+    - a response whose request made a CSRF token (`request.state.csrf_token`) that the browser
+      doesn't hold yet sets the CSRF cookie;
+    - every answered request counts in `goatedvips_http_requests_total{method, route, status}` and
+      `goatedvips_http_request_duration_seconds{method, route}` (route = the matched route's path
+      template, "unmatched" when none matched);
+    - fast paths (`fast_paths`: exact path -> handler, from each domain's `fastpaths` module)
+      answer GET requests before the router when they can (see `goatedvips.affiliate.fastpaths`),
+      with the same bytes, headers and metrics as their route.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, settings: Settings, fast_paths: dict[str, FastPath] | None = None
+    ) -> None:
+        self.app = app
+        self.secure_cookie = settings.is_production
+        self.fast_paths = fast_paths or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        if request.method in UNSAFE_METHODS and _is_api(request):
-            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype != "application/json":
-                return error_json(
-                    415,
-                    "unsupported_media_type",
-                    "send the request body as JSON with Content-Type: application/json",
-                )
-        nul = await find_nul(request)
+        method = scope["method"]
+        if method == "GET":
+            fast = self.fast_paths.get(scope["path"])
+            if fast is not None:
+                status = await fast(scope, send)
+                if status is not None:
+                    observe_request(method, scope["path"], status, time.perf_counter() - start)
+                    return
+        elif (
+            method in UNSAFE_METHODS
+            and scope["path"].startswith("/api/")
+            and _content_type(scope) != "application/json"
+        ):
+            await error_json(*_UNSUPPORTED_MEDIA_TYPE)(scope, receive, send)
+            return
+        # NUL characters (goatedvips.nul): find_nul reads a JSON or form body, so it is read here
+        # once and handed to find_nul and then to the app.
+        body = None
+        if method in UNSAFE_METHODS and _content_type(scope) in _NUL_CHECKED_BODIES:
+            body = await _read_body(receive)
+        nul = await find_nul(Request(scope, receive if body is None else _replay(body, receive)))
         if nul is not None:
-            if _is_api(request):
-                return error_json(422, "invalid", nul.message, field=nul.field)
-            return _error_response(request, 422, "invalid", nul.message)
-        response = await call_next(request)
-        token = getattr(request.state, "csrf_token", None)
-        if token and request.cookies.get(CSRF_COOKIE) != token:
-            response.set_cookie(
-                CSRF_COOKIE,
-                token,
-                httponly=True,
-                samesite="lax",
-                secure=settings.is_production,
-                max_age=60 * 60 * 24 * 7,
-            )
-        route = request.scope.get("route")
-        route_path = getattr(route, "path", "unmatched")
-        HTTP_REQUESTS.labels(request.method, route_path, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(request.method, route_path).observe(time.perf_counter() - start)
-        return response
+            if scope["path"].startswith("/api/"):
+                response: Response = error_json(422, "invalid", nul.message, field=nul.field)
+            else:
+                response = _error_response(Request(scope), 422, "invalid", nul.message)
+            await response(scope, receive, send)
+            return
+        if body is not None:
+            receive = _replay(body, receive)
+        status_code = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                cookie = self._csrf_cookie(scope)
+                if cookie is not None:
+                    message = {**message, "headers": [*message.get("headers", ()), cookie]}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+        route = getattr(scope.get("route"), "path", "unmatched")
+        observe_request(method, route, status_code, time.perf_counter() - start)
+
+    def _csrf_cookie(self, scope: Scope) -> tuple[bytes, bytes] | None:
+        state = scope.get("state")
+        token = state.get("csrf_token") if state else None
+        if not token:
+            return None
+        if HTTPConnection(scope).cookies.get(CSRF_COOKIE) == token:
+            return None
+        response = Response()
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure_cookie,
+            max_age=60 * 60 * 24 * 7,
+        )
+        return next((k, v) for k, v in response.raw_headers if k == b"set-cookie")
+
+
+_NUL_CHECKED_BODIES = ("application/json", "application/x-www-form-urlencoded")
+
+
+def _content_type(scope: Scope) -> str:
+    return _header(scope, b"content-type").split(";")[0].strip().lower()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing more will come
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands out `body` once, then whatever the client sends next."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _fast_paths(app: FastAPI) -> dict[str, FastPath]:
+    """Every domain's `fastpaths.fast_paths(app)`: exact path -> handler."""
+    paths: dict[str, FastPath] = {}
+    for module in _domain_modules("fastpaths"):
+        paths.update(module.fast_paths(app))
+    return paths
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -183,6 +297,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             if settings.jobs_enabled and not settings.is_test:
                 scheduler = Scheduler(JobContext(db=app.state.db, settings=settings))
                 scheduler.start()
+            if not settings.is_test:
+                # Everything loaded so far (modules, routes, models) lives as long as the process:
+                # keep it out of the collector's full passes, which would otherwise walk all of it
+                # every few thousand requests (tens of milliseconds each on a small machine).
+                gc.freeze()
             try:
                 yield
             finally:
@@ -202,7 +321,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.db = database or Database(settings.database_url)
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
     _install_error_handlers(app)
-    _install_middleware(app, settings)
+    app.add_middleware(ApiMiddleware, settings=settings, fast_paths=_fast_paths(app))
     app.include_router(core.router)
     for kind in ("api", "pages"):
         for module in _domain_modules(kind):

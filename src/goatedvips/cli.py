@@ -78,31 +78,72 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
+SERVERS = ("uvicorn", "granian")
+
+
 @cli.command()
 def run(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
-    workers: int = typer.Option(1, help="web worker processes (PostgreSQL only)"),
+    workers: int = typer.Option(1, min=1, help="web worker processes (PostgreSQL only)"),
+    server: str = typer.Option(
+        "uvicorn", help="HTTP server: uvicorn (uvloop + httptools) or granian (Rust, uvloop)"
+    ),
 ) -> None:
     """Migrate, then serve the site with its jobs (and the bot when a token is set)."""
-    import uvicorn
-
+    if server not in SERVERS:
+        fail(f"--server must be one of {', '.join(SERVERS)}, not {server!r}")
     settings = load_settings()
     do_migrate(settings)
     if settings.demo_data and settings.goatedvips_env == "development":
         _seed_demo(settings)
     if workers > 1 and settings.is_sqlite:
         fail("several workers need PostgreSQL; SQLite serves one process")
-    typer.echo(f"GoatedVIPs on http://{host}:{port}  (database {redact(settings.database_url)})")
+    typer.echo(
+        f"GoatedVIPs on http://{host}:{port}  ({server}, {workers} worker(s); "
+        f"database {redact(settings.database_url)})"
+    )
+    if server == "granian":
+        serve_granian(host, port, workers)
+    else:
+        serve_uvicorn(host, port, workers)
+
+
+def serve_uvicorn(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "goatedvips.asgi:app",
         host=host,
         port=port,
         workers=workers,
+        loop="uvloop",
+        http="httptools",
         proxy_headers=False,
         log_level="warning",
         access_log=False,
     )
+
+
+def serve_granian(host: str, port: int, workers: int) -> None:
+    try:
+        from granian import Granian
+        from granian.constants import Interfaces, Loops
+        from granian.log import LogLevels
+    except ModuleNotFoundError:
+        fail("granian is not installed (pip install granian), or use --server uvicorn")
+        raise  # unreachable
+    Granian(
+        "goatedvips.asgi:app",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        websockets=False,
+        log_level=LogLevels.warning,
+        log_access=False,
+    ).serve()
 
 
 def _seed_demo(settings: Settings) -> None:

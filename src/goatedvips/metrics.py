@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
@@ -16,3 +19,28 @@ HTTP_LATENCY = Histogram(
 JOB_RUNS = Counter("goatedvips_job_runs_total", "Scheduled job runs", ["job", "outcome"])
 JOB_DURATION = Histogram("goatedvips_job_duration_seconds", "Scheduled job duration", ["job"])
 IS_LEADER = Gauge("goatedvips_jobs_leader", "1 when this process runs the scheduled jobs")
+
+# An ASGI fast path (see goatedvips.app.ApiMiddleware): answers with `send` and returns the status,
+# or returns None without sending anything to leave the request to the router.
+FastPath = Callable[
+    [dict[str, Any], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[int | None]
+]
+
+# Labelled children are looked up once per (method, route, status): `labels()` costs more than the
+# increment itself. Routes are templates and statuses few, so these stay small.
+_counters: dict[tuple[str, str, int], Any] = {}
+_latencies: dict[tuple[str, str], Any] = {}
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency (route = the route's path template)."""
+    counter = _counters.get((method, route, status))
+    if counter is None:
+        counter = _counters[(method, route, status)] = HTTP_REQUESTS.labels(
+            method, route, str(status)
+        )
+    latency = _latencies.get((method, route))
+    if latency is None:
+        latency = _latencies[(method, route)] = HTTP_LATENCY.labels(method, route)
+    counter.inc()
+    latency.observe(seconds)
