@@ -96,6 +96,14 @@ async def clean_db(db: Database) -> AsyncIterator[Database]:
     await empty_all_tables(db)
 
 
+@pytest.fixture(autouse=True)
+async def _empty_tables_after_database_tests(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test that touched the shared database leaves it empty, even without `clean_db`."""
+    yield
+    if "db" in request.fixturenames and "clean_db" not in request.fixturenames:
+        await empty_all_tables(request.getfixturevalue("db"))
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(database_url)
