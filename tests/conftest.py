@@ -100,7 +100,8 @@ async def clean_db(db: Database) -> AsyncIterator[Database]:
 async def _empty_tables_after_database_tests(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Every test that touched the shared database leaves it empty, even without `clean_db`."""
     yield
-    if "db" in request.fixturenames and "clean_db" not in request.fixturenames:
+    seeded_once = request.node.get_closest_marker("seeded_module") is not None
+    if "db" in request.fixturenames and "clean_db" not in request.fixturenames and not seeded_once:
         await empty_all_tables(request.getfixturevalue("db"))
 
 

@@ -183,6 +183,10 @@ async def _seed(db: Database, base_url: str) -> Site:
     return site
 
 
+# The site is seeded once for the module (and emptied by its fixture at the end).
+pytestmark = pytest.mark.seeded_module
+
+
 @pytest.fixture(scope="module")
 async def site(database_url: str, db: Database) -> AsyncIterator[Site]:
     settings = make_settings(database_url, trusted_proxies="127.0.0.1/32")
