@@ -8,9 +8,11 @@ from fastapi import Depends, Request
 
 from goatedvips.accounts.models import User
 from goatedvips.accounts.sessions import SESSION_COOKIE, resolve_session
+from goatedvips.admin.audit import Actor
+from goatedvips.config import Settings
 from goatedvips.deps import DbSession
 from goatedvips.errors import NotAuthenticated, NotFound, PermissionDenied
-from goatedvips.security import CSRF_FIELD, check_csrf
+from goatedvips.security import CSRF_FIELD, check_csrf, client_ip
 
 
 async def get_optional_user(request: Request, session: DbSession) -> User | None:
@@ -53,3 +55,8 @@ OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 AdminUser = Annotated[User, Depends(get_admin_user)]
 CsrfChecked = Depends(verify_csrf_form)
+
+
+def request_actor(user: User, request: Request, settings: Settings) -> Actor:
+    """The audit actor for an action `user` takes through this request."""
+    return Actor.for_user(user, ip=client_ip(request, settings))

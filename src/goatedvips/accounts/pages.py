@@ -21,7 +21,8 @@ from goatedvips.accounts.sections import account_sections
 from goatedvips.accounts.sessions import SESSION_COOKIE, revoke_session
 from goatedvips.accounts.validation import PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from goatedvips.deps import DbSession, SettingsDep
-from goatedvips.errors import DomainError, InvalidInput, RateLimited
+from goatedvips.errors import DomainError, InvalidInput
+from goatedvips.forms import form_error, form_fields, notice
 from goatedvips.security import client_ip
 from goatedvips.web import render
 
@@ -62,30 +63,6 @@ def _redirect(url: str, background: BackgroundTask | None = None) -> RedirectRes
     return RedirectResponse(url, status_code=303, background=background)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
-def _notice(request: Request) -> list[tuple[str, str]]:
-    key = request.query_params.get("notice", "")
-    return [("ok", NOTICES[key])] if key in NOTICES else []
-
-
-def _form_error(
-    request: Request, template: str, exc: DomainError, context: dict[str, Any]
-) -> HTMLResponse:
-    response = render(
-        request,
-        template,
-        {**context, "error": exc.message, "error_field": exc.field},
-        status_code=exc.status_code,
-    )
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 def _rules() -> dict[str, int]:
     return {
         "username_min": USERNAME_MIN,
@@ -106,7 +83,7 @@ async def register_page(request: Request, user: OptionalUser) -> Response:
 async def register_submit(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     kept = {"username": form.get("username", ""), "email": form.get("email", "")}
     ip = client_ip(request, settings)
     agent = request.headers.get("user-agent", "")
@@ -123,7 +100,7 @@ async def register_submit(
             user_agent=agent,
         )
     except DomainError as exc:
-        return _form_error(request, "accounts/register.html", exc, {"form": kept, **_rules()})
+        return form_error(request, "accounts/register.html", exc, {"form": kept, **_rules()})
     token = await service.start_session(session, user=new_user, ip=ip, user_agent=agent)
     response = _redirect("/account?notice=welcome", BackgroundTask(mail.send_quietly, settings))
     set_session_cookie(response, token, secure=settings.is_production)
@@ -135,7 +112,7 @@ async def login_page(request: Request, user: OptionalUser) -> Response:
     next_url = safe_next(request.query_params.get("next"))
     if user is not None:
         return _redirect(next_url)
-    context = {"form": {}, "next": next_url, "flashes": _notice(request)}
+    context = {"form": {}, "next": next_url, "flashes": notice(request, NOTICES)}
     return render(request, "accounts/login.html", context)
 
 
@@ -143,7 +120,7 @@ async def login_page(request: Request, user: OptionalUser) -> Response:
 async def login_submit(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     next_url = safe_next(form.get("next"))
     try:
         _, token = await service.log_in(
@@ -156,7 +133,7 @@ async def login_submit(
         )
     except DomainError as exc:
         context = {"form": {"login": form.get("login", "")}, "next": next_url}
-        return _form_error(request, "accounts/login.html", exc, context)
+        return form_error(request, "accounts/login.html", exc, context)
     response = _redirect(next_url)
     set_session_cookie(response, token, secure=settings.is_production)
     return response
@@ -182,7 +159,7 @@ async def verify_email_page(
             raise InvalidInput("this link has no token; open the link from the e-mail again")
         await service.verify_email(session, settings, token=token)
     except DomainError as exc:
-        return _form_error(request, "accounts/verify_email.html", exc, {"ok": False})
+        return form_error(request, "accounts/verify_email.html", exc, {"ok": False})
     return render(request, "accounts/verify_email.html", {"ok": True})
 
 
@@ -195,14 +172,14 @@ async def forgot_page(request: Request, user: OptionalUser) -> HTMLResponse:
 async def forgot_submit(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         mail = await service.request_password_reset(
             session, settings, email=form.get("email", ""), ip=client_ip(request, settings)
         )
     except DomainError as exc:
         context = {"form": {"email": form.get("email", "")}}
-        return _form_error(request, "accounts/forgot_password.html", exc, context)
+        return form_error(request, "accounts/forgot_password.html", exc, context)
     response = render(request, "accounts/check_email.html", {"message": SENT_IF_KNOWN})
     if mail is not None:
         response.background = BackgroundTask(mail.send_quietly, settings)
@@ -219,7 +196,7 @@ async def reset_page(
             raise InvalidInput("this link has no token; open the link from the e-mail again")
         await service.check_reset_token(session, settings, token=token)
     except DomainError as exc:
-        return _form_error(request, "accounts/reset_password.html", exc, {"token": None})
+        return form_error(request, "accounts/reset_password.html", exc, {"token": None})
     context = {"token": token, **_rules()}
     return render(request, "accounts/reset_password.html", context)
 
@@ -228,7 +205,7 @@ async def reset_page(
 async def reset_submit(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     token = form.get("token", "")
     try:
         if form.get("password", "") != form.get("password_confirm", ""):
@@ -239,7 +216,7 @@ async def reset_submit(
     except DomainError as exc:
         keep_form = exc.field in ("password", "password_confirm")
         context = {"token": token if keep_form else None, **_rules()}
-        return _form_error(request, "accounts/reset_password.html", exc, context)
+        return form_error(request, "accounts/reset_password.html", exc, context)
     response = _redirect("/login?notice=reset")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -258,12 +235,12 @@ async def _account_page(
         "preference_labels": PREFERENCE_LABELS,
         "logins": (user.login_history or [])[:LOGIN_HISTORY_SHOWN],
         "sections": await account_sections(session, user),
-        "flashes": _notice(request),
+        "flashes": notice(request, NOTICES),
         **_rules(),
     }
     if error is None:
         return render(request, "accounts/account.html", context)
-    return _form_error(request, "accounts/account.html", error, context)
+    return form_error(request, "accounts/account.html", error, context)
 
 
 def _to_login() -> RedirectResponse:
@@ -281,7 +258,7 @@ async def account_page(request: Request, session: DbSession, user: OptionalUser)
 async def preferences_submit(request: Request, session: DbSession, user: OptionalUser) -> Response:
     if user is None:
         return _to_login()
-    form = await _form(request)
+    form = await form_fields(request)
     # An unticked checkbox is simply absent from the form.
     values = {name: name in form for name, _, _ in PREFERENCE_LABELS}
     await service.update_preferences(session, user=user, values=values)
@@ -292,7 +269,7 @@ async def preferences_submit(request: Request, session: DbSession, user: Optiona
 async def privacy_submit(request: Request, session: DbSession, user: OptionalUser) -> Response:
     if user is None:
         return _to_login()
-    form = await _form(request)
+    form = await form_fields(request)
     await service.set_hide_name(session, user=user, hide="hide_name" in form)
     return _redirect("/account?notice=privacy")
 
@@ -301,7 +278,7 @@ async def privacy_submit(request: Request, session: DbSession, user: OptionalUse
 async def password_submit(request: Request, session: DbSession, user: OptionalUser) -> Response:
     if user is None:
         return _to_login()
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         if form.get("new_password", "") != form.get("new_password_confirm", ""):
             raise InvalidInput("the two new passwords differ", field="new_password_confirm")

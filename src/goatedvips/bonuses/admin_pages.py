@@ -8,27 +8,19 @@ from decimal import Decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from goatedvips.accounts.deps import AdminUser, CsrfChecked
-from goatedvips.accounts.models import User
-from goatedvips.admin.audit import Actor
+from goatedvips.accounts.deps import AdminUser, CsrfChecked, request_actor
 from goatedvips.bonuses import service
 from goatedvips.bonuses.csv_import import parse_expiry, parse_value
-from goatedvips.config import Settings
 from goatedvips.db import utcnow
 from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput
 from goatedvips.ids import parse_row_id
 from goatedvips.schemas import Paging
-from goatedvips.security import client_ip
 from goatedvips.web import render
 
 router = APIRouter(include_in_schema=False)
 MAX_PAGE = 100_000  # keeps the offset far from any integer limit
 PAGE_SIZE = 50
-
-
-def _actor(admin: User, request: Request, settings: Settings) -> Actor:
-    return Actor.for_user(admin, ip=client_ip(request, settings))
 
 
 async def _page(
@@ -95,7 +87,7 @@ async def create(
         expires_at: dt.datetime = parse_expiry(form.get("expires_at", ""), now=utcnow())
         code = await service.create_code(
             session,
-            actor=_actor(admin, request, settings),
+            actor=request_actor(admin, request, settings),
             code=form.get("code", ""),
             description=form.get("description"),
             value=value,
@@ -124,7 +116,10 @@ async def import_codes(
         text = raw.decode("utf-8-sig", errors="replace") if len(raw) <= 2_000_000 else ""
     purpose = str(form.get("purpose") or "drop")
     result = await service.import_csv(
-        session, actor=_actor(admin, request, settings), text=str(text or ""), purpose=purpose
+        session,
+        actor=request_actor(admin, request, settings),
+        text=str(text or ""),
+        purpose=purpose,
     )
     if result.errors:
         await session.rollback()
@@ -143,7 +138,7 @@ async def withdraw(
 ) -> Response:
     try:
         code = await service.withdraw_code(
-            session, actor=_actor(admin, request, settings), code_id=code_id
+            session, actor=request_actor(admin, request, settings), code_id=code_id
         )
     except DomainError as exc:
         await session.rollback()

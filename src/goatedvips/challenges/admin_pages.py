@@ -9,16 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from goatedvips.accounts.deps import AdminUser, CsrfChecked
-from goatedvips.accounts.models import User
-from goatedvips.admin.audit import Actor
+from goatedvips.accounts.deps import AdminUser, CsrfChecked, request_actor
 from goatedvips.challenges import service
-from goatedvips.config import Settings
 from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput, NotFound
+from goatedvips.forms import form_fields
 from goatedvips.ids import parse_row_id
 from goatedvips.schemas import Paging
-from goatedvips.security import client_ip
 from goatedvips.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,10 +26,6 @@ NOTICES = {
     "approved": "Entry approved and the code handed over.",
     "rejected": "Entry rejected.",
 }
-
-
-def _actor(admin: User, request: Request, settings: Settings) -> Actor:
-    return Actor.for_user(admin, ip=client_ip(request, settings))
 
 
 def _decimal(form: dict[str, str], name: str, field: str) -> Decimal:
@@ -71,10 +64,6 @@ def _values(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _form(request: Request) -> dict[str, str]:
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-
-
 async def _page(
     request: Request,
     session: DbSession,
@@ -109,10 +98,10 @@ async def overview(request: Request, session: DbSession, admin: AdminUser) -> HT
 async def create(
     request: Request, session: DbSession, admin: AdminUser, settings: SettingsDep
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         await service.create_challenge(
-            session, actor=_actor(admin, request, settings), **_values(form)
+            session, actor=request_actor(admin, request, settings), **_values(form)
         )
     except DomainError as exc:
         await session.rollback()
@@ -139,11 +128,11 @@ async def edit(
     admin: AdminUser,
     settings: SettingsDep,
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         await service.update_challenge(
             session,
-            actor=_actor(admin, request, settings),
+            actor=request_actor(admin, request, settings),
             challenge_id=challenge_id,
             changes=_values(form),
         )
@@ -172,7 +161,7 @@ async def cancel(
 ) -> Response:
     try:
         await service.cancel_challenge(
-            session, actor=_actor(admin, request, settings), challenge_id=challenge_id
+            session, actor=request_actor(admin, request, settings), challenge_id=challenge_id
         )
     except DomainError as exc:
         await session.rollback()
@@ -190,8 +179,8 @@ async def decide(
     admin: AdminUser,
     settings: SettingsDep,
 ) -> Response:
-    form = await _form(request)
-    actor = _actor(admin, request, settings)
+    form = await form_fields(request)
+    actor = request_actor(admin, request, settings)
     try:
         if decision == "approve":
             code = form.get("bonus_code", "").strip() or None

@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from goatedvips.accounts.deps import AdminUser, CurrentUser
-from goatedvips.accounts.models import User
-from goatedvips.admin.audit import Actor
+from goatedvips.accounts.deps import AdminUser, CurrentUser, request_actor
 from goatedvips.challenges import service
 from goatedvips.challenges.models import ChallengeEntry
 from goatedvips.challenges.schemas import (
@@ -20,17 +18,11 @@ from goatedvips.challenges.schemas import (
     EntryOut,
     RejectIn,
 )
-from goatedvips.config import Settings
 from goatedvips.deps import MAX_ROW_ID, DbSession, PagingDep, RowId, SettingsDep
 from goatedvips.openapi import error_responses
 from goatedvips.schemas import Page
-from goatedvips.security import client_ip
 
 router = APIRouter(tags=["challenges"])
-
-
-def _actor(user: User, request: Request, settings: Settings) -> Actor:
-    return Actor.for_user(user, ip=client_ip(request, settings))
 
 
 def _out(current: service.ChallengeView) -> ChallengeOut:
@@ -103,7 +95,7 @@ async def create_challenge(
     body: ChallengeIn, admin: AdminUser, request: Request, session: DbSession, settings: SettingsDep
 ) -> ChallengeOut:
     challenge = await service.create_challenge(
-        session, actor=_actor(admin, request, settings), **body.model_dump()
+        session, actor=request_actor(admin, request, settings), **body.model_dump()
     )
     return _out(await service.view(session, challenge.id))
 
@@ -123,7 +115,7 @@ async def update_challenge(
 ) -> ChallengeOut:
     await service.update_challenge(
         session,
-        actor=_actor(admin, request, settings),
+        actor=request_actor(admin, request, settings),
         challenge_id=challenge_id,
         changes=body.model_dump(exclude_unset=True),
     )
@@ -143,7 +135,7 @@ async def cancel_challenge(
     settings: SettingsDep,
 ) -> ChallengeOut:
     await service.cancel_challenge(
-        session, actor=_actor(admin, request, settings), challenge_id=challenge_id
+        session, actor=request_actor(admin, request, settings), challenge_id=challenge_id
     )
     return _out(await service.view(session, challenge_id))
 
@@ -178,7 +170,7 @@ async def approve(
 ) -> EntryOut:
     entry = await service.approve_entry(
         session,
-        actor=_actor(admin, request, settings),
+        actor=request_actor(admin, request, settings),
         entry_id=entry_id,
         bonus_code=body.bonus_code,
     )
@@ -199,6 +191,6 @@ async def reject(
     settings: SettingsDep,
 ) -> EntryOut:
     entry = await service.reject_entry(
-        session, actor=_actor(admin, request, settings), entry_id=entry_id, notes=body.notes
+        session, actor=request_actor(admin, request, settings), entry_id=entry_id, notes=body.notes
     )
     return _entry_out(entry)

@@ -16,16 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from goatedvips.accounts.deps import AdminUser, CsrfChecked
+from goatedvips.accounts.deps import AdminUser, CsrfChecked, request_actor
 from goatedvips.accounts.models import User
-from goatedvips.admin.audit import Actor
-from goatedvips.config import Settings
 from goatedvips.deps import DbSession, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput
+from goatedvips.forms import form_fields
 from goatedvips.races import queries, service
 from goatedvips.races.models import RaceTemplate
 from goatedvips.races.schemas import CorrectionIn, RaceCreate, RaceUpdate, TemplateIn
-from goatedvips.security import client_ip
 from goatedvips.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,14 +34,6 @@ NOTICES = {
     "corrected": "Results corrected (recorded in the audit log).",
     "template": "Template saved; its races are created by the lifecycle job.",
 }
-
-
-def _actor(admin: User, request: Request, settings: Settings) -> Actor:
-    return Actor.for_user(admin, ip=client_ip(request, settings))
-
-
-async def _form(request: Request) -> dict[str, str]:
-    return {k: v.strip() for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
 def _when(raw: str, field: str) -> dt.datetime | None:
@@ -152,11 +142,13 @@ async def races_admin(request: Request, session: DbSession, admin: AdminUser) ->
 async def create(
     request: Request, session: DbSession, admin: AdminUser, settings: SettingsDep
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request, strip=True)
     try:
         values = _race_values(form) | {"type": form.get("type") or None}
         data = _model(RaceCreate, values)
-        race = await service.create_race(session, actor=_actor(admin, request, settings), data=data)
+        race = await service.create_race(
+            session, actor=request_actor(admin, request, settings), data=data
+        )
     except DomainError as exc:
         await _recover(session, admin)
         return await _list_page(
@@ -181,7 +173,7 @@ async def edit_form(
 async def edit(
     race_id: int, request: Request, session: DbSession, admin: AdminUser, settings: SettingsDep
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request, strip=True)
     try:
         race = await queries.get_race(session, race_id)
         values = _race_values(form)
@@ -191,7 +183,7 @@ async def edit(
             values = {k: v for k, v in values.items() if v not in (None, {})}
         data = _model(RaceUpdate, values)
         await service.update_race(
-            session, actor=_actor(admin, request, settings), race_id=race_id, data=data
+            session, actor=request_actor(admin, request, settings), race_id=race_id, data=data
         )
     except DomainError as exc:
         await _recover(session, admin)
@@ -206,7 +198,9 @@ async def cancel(
     race_id: int, request: Request, session: DbSession, admin: AdminUser, settings: SettingsDep
 ) -> Response:
     try:
-        await service.cancel_race(session, actor=_actor(admin, request, settings), race_id=race_id)
+        await service.cancel_race(
+            session, actor=request_actor(admin, request, settings), race_id=race_id
+        )
     except DomainError as exc:
         await _recover(session, admin)
         return await _edit_page(
@@ -240,9 +234,9 @@ async def correct(
     race_id: int, request: Request, session: DbSession, admin: AdminUser, settings: SettingsDep
 ) -> Response:
     try:
-        data = _correction(await _form(request))
+        data = _correction(await form_fields(request, strip=True))
         await service.correct_results(
-            session, actor=_actor(admin, request, settings), race_id=race_id, data=data
+            session, actor=request_actor(admin, request, settings), race_id=race_id, data=data
         )
     except DomainError as exc:
         await _recover(session, admin)
@@ -256,7 +250,7 @@ async def correct(
 async def create_template(
     request: Request, session: DbSession, admin: AdminUser, settings: SettingsDep
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request, strip=True)
     try:
         values = _race_values(form)
         data = _model(
@@ -271,7 +265,9 @@ async def create_template(
                 "description": values["description"],
             },
         )
-        await service.create_template(session, actor=_actor(admin, request, settings), data=data)
+        await service.create_template(
+            session, actor=request_actor(admin, request, settings), data=data
+        )
     except DomainError as exc:
         await _recover(session, admin)
         return await _list_page(
@@ -291,6 +287,9 @@ async def toggle_template(
     template = await session.get(RaceTemplate, template_id)
     active = not template.active if template else True
     await service.set_template_active(
-        session, actor=_actor(admin, request, settings), template_id=template_id, active=active
+        session,
+        actor=request_actor(admin, request, settings),
+        template_id=template_id,
+        active=active,
     )
     return RedirectResponse("/admin/races?done=template", status_code=303)

@@ -11,8 +11,9 @@ from goatedvips.accounts.deps import CsrfChecked, CurrentUser, OptionalUser
 from goatedvips.accounts.models import User
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
 from goatedvips.errors import DomainError, NotFound
+from goatedvips.forms import form_error, form_fields
 from goatedvips.support import queries, service
-from goatedvips.support.forms import discard_changes, form_error, form_fields, notice
+from goatedvips.support.forms import discard_changes, notice
 from goatedvips.support.models import TICKET_PRIORITIES
 from goatedvips.support.rules import DEFAULT_PRIORITY, SUBJECT_MAX, SUBJECT_MIN, TEXT_MAX
 from goatedvips.web import render

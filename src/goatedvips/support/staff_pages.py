@@ -12,10 +12,11 @@ from goatedvips.accounts.deps import AdminUser, CsrfChecked
 from goatedvips.accounts.models import User
 from goatedvips.deps import DbSession, PagingDep, SettingsDep
 from goatedvips.errors import DomainError, InvalidInput, NotFound
+from goatedvips.forms import form_error, form_fields
 from goatedvips.ids import parse_row_id
 from goatedvips.security import client_ip
 from goatedvips.support import queries, service
-from goatedvips.support.forms import discard_changes, form_error, form_fields, notice
+from goatedvips.support.forms import discard_changes, notice
 from goatedvips.support.models import TICKET_PRIORITIES, TICKET_STATUSES
 from goatedvips.support.rules import TEXT_MAX
 from goatedvips.web import render
