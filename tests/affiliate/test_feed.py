@@ -163,6 +163,13 @@ def test_names_are_kept_as_text_nfc_normalised() -> None:
     assert [p.name for p in feed] == ["naïve_üser", "1234", "東京"]
 
 
+def test_nul_characters_leave_names_and_reject_uids() -> None:
+    # PostgreSQL text can't hold NUL: one such record must not fail every sync.
+    feed = parse_feed([player("A", "ev\x00il"), player("B\x00", "x"), player("C", "\x00")])
+    assert [(p.uid, p.name) for p in feed] == [("A", "evil"), ("C", "")]
+    assert feed.rejected == 1 and "NUL" in feed.problems[0]
+
+
 def test_numeric_uids_become_strings() -> None:
     assert parse_feed([player(uid=12345)]).players[0].uid == "12345"
 
@@ -196,8 +203,8 @@ def test_problems_kept_are_bounded() -> None:
         min_size=4,
         max_size=4,
     ),
-    uid=st.sampled_from(["U1", " U1 ", "", "x" * 65, "ü-ñ"]),
-    name=st.sampled_from(["alice", " Zoë ", "nai\u0308ve", "", "東京ゴート", "x" * 200]),
+    uid=st.sampled_from(["U1", " U1 ", "", "x" * 65, "ü-ñ", "U\x001"]),
+    name=st.sampled_from(["alice", " Zoë ", "nai\u0308ve", "", "東京ゴート", "x" * 200, "a\x00b"]),
 )
 def test_the_fast_path_decides_like_the_record_checks(
     amounts: list[Any], uid: str, name: str

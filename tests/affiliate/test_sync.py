@@ -218,3 +218,13 @@ async def test_without_a_base_url_the_builtin_simulator_is_the_feed(
     assert settings.uses_simulator
     result = await sync_once(db, settings)
     assert result.players == result.new_players == 2000
+
+
+async def test_a_nul_in_a_feed_name_is_dropped_not_a_failed_sync(
+    db: Database, settings: Settings, sim: httpx.AsyncClient, sim_url: str
+) -> None:
+    # PostgreSQL text can't hold NUL: kept as is, one such name would fail every sync.
+    await script(sim, [player("uid-a", "ev\x00il", 10), player("uid-b\x00", "bad", 5)])
+    result = await sync(db, settings, sim_url)
+    assert (result.players, result.skipped) == (1, 1)
+    assert (await dump_players(db))["uid-a"][0] == "evil"

@@ -13,11 +13,12 @@ Decisions, pinned by tests:
   numeric strings (`"1234.5"`, `" 12 "`, `"1e3"`). Strings with thousands separators, currency
   signs or words are refused: a refused record is visible, a misread amount is not.
 - A record is *rejected* (left out and counted) when it is not an object, when a counter is not a
-  number, negative, or not finite, or when its uid is longer than `MAX_UID_LENGTH`.
+  number, negative, or not finite, or when its uid is longer than `MAX_UID_LENGTH` or holds a NUL.
 - A record without a uid (missing, null, blank) is *skipped* and counted: the uid is the identity.
 - A uid seen twice in one feed keeps the last record; the earlier ones are counted as duplicates.
 - A missing or null name becomes the empty string (the player still counts; pages fall back to a
-  masked uid). Names are NFC-normalised, stripped and cut to `MAX_NAME_LENGTH`; they are neither
+  masked uid). Names lose any NUL character (PostgreSQL text can't hold one, and one such name
+  would fail every sync), are NFC-normalised, stripped and cut to `MAX_NAME_LENGTH`; they are neither
   unique nor stable, so nothing may key on them.
 - A non-empty list in which no record is usable raises `FeedFormatError`: such a feed is broken,
   and treating it as "no players" would wipe good data downstream.
@@ -164,7 +165,13 @@ def parse_feed(body: Any) -> ParsedFeed:
             uid = entry.get("uid")
             name = entry.get("name")
             wagered = entry.get("wagered")
-            if type(uid) is str and type(name) is str and type(wagered) is dict:
+            if (
+                type(uid) is str
+                and type(name) is str
+                and type(wagered) is dict
+                and "\x00" not in uid
+                and "\x00" not in name
+            ):
                 t = wagered.get("today")
                 w = wagered.get("this_week")
                 m = wagered.get("this_month")
@@ -330,13 +337,15 @@ def _clean_uid(value: Any) -> str | None:
     uid = value.strip()
     if len(uid) > MAX_UID_LENGTH:
         raise RecordError(f"uid longer than {MAX_UID_LENGTH} characters")
+    if "\x00" in uid:
+        raise RecordError("uid contains a NUL character")
     return uid or None
 
 
 def _clean_name(value: Any) -> str:
     if value is None:
         return ""
-    name = unicodedata.normalize("NFC", str(value)).strip()
+    name = unicodedata.normalize("NFC", str(value).replace("\x00", "")).strip()
     return name[:MAX_NAME_LENGTH]
 
 
