@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -23,7 +23,8 @@ IS_LEADER = Gauge("goatedvips_jobs_leader", "1 when this process runs the schedu
 # An ASGI fast path (see goatedvips.app.ApiMiddleware): answers with `send` and returns the status,
 # or returns None without sending anything to leave the request to the router.
 FastPath = Callable[
-    [dict[str, Any], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[int | None]
+    [MutableMapping[str, Any], Callable[[MutableMapping[str, Any]], Awaitable[None]]],
+    Awaitable[int | None],
 ]
 
 # Labelled children are looked up once per (method, route, status): `labels()` costs more than the

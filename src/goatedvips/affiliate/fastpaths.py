@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -103,7 +104,7 @@ class LeaderboardFastPath:
             self._loop, self._cache = loop, cache_for(self.db)
         return self._cache
 
-    async def __call__(self, scope: dict[str, Any], send: Any) -> int | None:
+    async def __call__(self, scope: MutableMapping[str, Any], send: Any) -> int | None:
         snapshot = self.cache().fresh(self.db, self.settings)
         if snapshot is None:
             return None

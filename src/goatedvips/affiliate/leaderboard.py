@@ -225,7 +225,7 @@ def rank_players(players: dict[str, store.State], privacy: PrivacyRules) -> Rank
     # Ties are listed by public name, then uid: sort by uid, then stably by the lower-case name
     # (this order), then stably by amount, highest first, for each board.
     base = sorted(sorted(names), key=search.__getitem__)
-    rows = list(map(players.__getitem__, base))
+    rows: list[Any] = list(map(players.__getitem__, base))
     boards: dict[str, Board] = {}
     for period in PERIODS:
         index = _COUNTER_INDEX[period]
