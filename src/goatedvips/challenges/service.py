@@ -125,6 +125,16 @@ def _audit_view(c: Challenge) -> dict[str, Any]:
     return {name: getattr(c, name) for name in (*EDITABLE, "status")}
 
 
+async def _lock_challenge(
+    session: AsyncSession, challenge_id: int, *, now: dt.datetime
+) -> Challenge | None:
+    """The challenge, re-read after a write to its row, so concurrent reviewers queue here."""
+    await session.execute(
+        update(Challenge).where(Challenge.id == challenge_id).values(updated_at=now)
+    )
+    return await session.get(Challenge, challenge_id, populate_existing=True)
+
+
 async def _winners(session: AsyncSession, challenge_id: int) -> int:
     count = await session.scalar(
         select(func.count())
@@ -201,10 +211,7 @@ async def update_challenge(
 ) -> Challenge:
     """Edit an open or scheduled challenge; never below the winners already approved. Commits."""
     now = now or utcnow()
-    await session.execute(
-        update(Challenge).where(Challenge.id == challenge_id).values(updated_at=now)
-    )
-    challenge = await session.get(Challenge, challenge_id, populate_existing=True)
+    challenge = await _lock_challenge(session, challenge_id, now=now)
     if challenge is None:
         raise NotFound("challenge not found")
     if challenge.status in CLOSED:
@@ -238,10 +245,7 @@ async def cancel_challenge(
 ) -> Challenge:
     """Cancel a challenge; its pending entries are rejected and their players told. Commits."""
     now = now or utcnow()
-    await session.execute(
-        update(Challenge).where(Challenge.id == challenge_id).values(updated_at=now)
-    )
-    challenge = await session.get(Challenge, challenge_id, populate_existing=True)
+    challenge = await _lock_challenge(session, challenge_id, now=now)
     if challenge is None:
         raise NotFound("challenge not found")
     if challenge.status in CLOSED:
@@ -329,10 +333,7 @@ async def _locked_entry(
     )
     if challenge_id is None:
         raise NotFound("entry not found")
-    await session.execute(
-        update(Challenge).where(Challenge.id == challenge_id).values(updated_at=now)
-    )
-    challenge = await session.get(Challenge, challenge_id, populate_existing=True)
+    challenge = await _lock_challenge(session, challenge_id, now=now)
     entry = await session.get(ChallengeEntry, entry_id, populate_existing=True)
     if challenge is None or entry is None:
         raise NotFound("entry not found")
