@@ -22,11 +22,12 @@ from goatedvips import core, openapi
 from goatedvips.config import Settings, get_settings
 from goatedvips.db import Database
 from goatedvips.errors import DomainError, NotAuthenticated, RateLimited
-from goatedvips.jobs import JobContext, Scheduler
+from goatedvips.jobs import JobThread
 from goatedvips.logging import configure_logging, get_logger
 from goatedvips.metrics import FastPath, observe_request
 from goatedvips.nul import find_nul
-from goatedvips.security import CSRF_COOKIE
+from goatedvips.pagecache import PageCache
+from goatedvips.security import CSRF_COOKIE, csrf_cookie_header
 from goatedvips.web import PACKAGE_DIR, render
 
 DOMAINS = (
@@ -157,15 +158,23 @@ class ApiMiddleware:
       template, "unmatched" when none matched);
     - fast paths (`fast_paths`: exact path -> handler, from each domain's `fastpaths` module)
       answer GET requests before the router when they can (see `goatedvips.affiliate.fastpaths`),
-      with the same bytes, headers and metrics as their route.
+      with the same bytes, headers and metrics as their route;
+    - anonymous GETs of the public pages listed in the domains' `fastpaths.CACHED_PATHS` share one
+      rendering per second and per write (`goatedvips.pagecache`).
     """
 
     def __init__(
-        self, app: ASGIApp, *, settings: Settings, fast_paths: dict[str, FastPath] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        fast_paths: dict[str, FastPath] | None = None,
+        cached_paths: list[str] | None = None,
     ) -> None:
         self.app = app
         self.secure_cookie = settings.is_production
         self.fast_paths = fast_paths or {}
+        self.page_cache = PageCache(cached_paths or [], secure_cookie=self.secure_cookie)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,6 +188,12 @@ class ApiMiddleware:
                 status = await fast(scope, send)
                 if status is not None:
                     observe_request(method, scope["path"], status, time.perf_counter() - start)
+                    return
+            elif self.page_cache.caches(scope["path"]):
+                answered = await self.page_cache.serve(scope, receive, send, self.app)
+                if answered is not None:
+                    status, route = answered
+                    observe_request(method, route, status, time.perf_counter() - start)
                     return
         elif (
             method in UNSAFE_METHODS
@@ -224,16 +239,7 @@ class ApiMiddleware:
             return None
         if HTTPConnection(scope).cookies.get(CSRF_COOKIE) == token:
             return None
-        response = Response()
-        response.set_cookie(
-            CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=self.secure_cookie,
-            max_age=60 * 60 * 24 * 7,
-        )
-        return next((k, v) for k, v in response.raw_headers if k == b"set-cookie")
+        return csrf_cookie_header(token, secure=self.secure_cookie)
 
 
 _NUL_CHECKED_BODIES = ("application/json", "application/x-www-form-urlencoded")
@@ -284,6 +290,12 @@ def _fast_paths(app: FastAPI) -> dict[str, FastPath]:
     return paths
 
 
+def _cached_paths() -> list[str]:
+    """Every domain's `fastpaths.CACHED_PATHS`: regexes of the pages anonymous viewers share."""
+    modules = _domain_modules("fastpaths")
+    return [pattern for module in modules for pattern in getattr(module, "CACHED_PATHS", [])]
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.is_production)
@@ -293,10 +305,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         async with AsyncExitStack() as stack:
             for module in _domain_modules("lifespan"):
                 await stack.enter_async_context(module.lifespan(app))
-            scheduler = None
+            jobs = None
             if settings.jobs_enabled and not settings.is_test:
-                scheduler = Scheduler(JobContext(db=app.state.db, settings=settings))
-                scheduler.start()
+                jobs = JobThread(settings)
+                jobs.start()
             if not settings.is_test:
                 # Everything loaded so far (modules, routes, models) lives as long as the process:
                 # keep it out of the collector's full passes, which would otherwise walk all of it
@@ -305,8 +317,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             try:
                 yield
             finally:
-                if scheduler is not None:
-                    await scheduler.stop()
+                if jobs is not None:
+                    await jobs.stop()
         if database is None:
             await app.state.db.dispose()
 
@@ -321,7 +333,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.db = database or Database(settings.database_url)
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
     _install_error_handlers(app)
-    app.add_middleware(ApiMiddleware, settings=settings, fast_paths=_fast_paths(app))
+    app.add_middleware(
+        ApiMiddleware,
+        settings=settings,
+        fast_paths=_fast_paths(app),
+        cached_paths=_cached_paths(),
+    )
     app.include_router(core.router)
     for kind in ("api", "pages"):
         for module in _domain_modules(kind):

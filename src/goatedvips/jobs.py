@@ -1,9 +1,16 @@
-"""The in-process job scheduler and its leader lock.
+"""The in-process job scheduler, its leader lock and the thread it runs in beside the web.
 
 Every process may run the scheduler; only the one holding the leader lock runs jobs. On
 PostgreSQL the lock is a session-level advisory lock on a dedicated connection, so it is released
 when the process dies; on SQLite there is one process and the lock is local. Each domain lists
 its jobs in `<domain>/jobs.py` as `JOBS: list[Job]`.
+
+In a web process the scheduler runs on an event loop of its own, in a thread (`JobThread`), with
+a database engine of its own: a job (a sync of 100,000 players, a race refresh) awaits hundreds
+of times, and on the web server's loop each of those waits queued behind every request ready at
+that moment, so under load a sync took minutes, and while a job computed, pages waited. Now the
+two only share the interpreter. What jobs and pages both hold in memory (race boards, the
+leaderboard snapshot, the page cache's generation, live updates) is safe across threads.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import importlib
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +35,19 @@ from goatedvips.metrics import IS_LEADER, JOB_DURATION, JOB_RUNS
 
 log = get_logger(__name__)
 LEADER_LOCK_KEY = 0x60A7ED  # arbitrary, fixed: every process must use the same key
+JOB_THREAD_STOP_SECONDS = 30.0
+# False in a process that serves no pages (`goatedvips worker`): work whose only use is a fast
+# next page view in this process (building boards in memory) is skipped there.
+_serves_pages = True
+
+
+def serves_pages() -> bool:
+    return _serves_pages
+
+
+def serve_no_pages() -> None:
+    global _serves_pages
+    _serves_pages = False
 
 
 @dataclass(frozen=True)
@@ -175,3 +196,49 @@ class Scheduler:
                         await run_job(job, self.ctx)
                         job.schedule_next(self.ctx.settings, time.monotonic())
             await asyncio.sleep(self.tick)
+
+
+class JobThread:
+    """The scheduler on its own event loop and database engine, in a daemon thread."""
+
+    def __init__(self, settings: Settings, jobs: list[Job] | None = None) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._main, name="goatedvips-jobs", daemon=True)
+        self._thread.start()
+        self._started.wait(timeout=30)
+
+    async def stop(self) -> None:
+        """Stop the scheduler (a running job is cancelled) and wait for the thread."""
+        loop, stop, thread = self._loop, self._stop, self._thread
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(stop.set)
+        if thread is not None:
+            await asyncio.to_thread(thread.join, JOB_THREAD_STOP_SECONDS)
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except Exception as exc:  # the web goes on without jobs; say so loudly
+            log.error("job_thread_failed", error=str(exc), exc_info=exc)
+        finally:
+            self._started.set()
+
+    async def _serve(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        db = Database(self.settings.database_url)
+        scheduler = Scheduler(JobContext(db=db, settings=self.settings), self.jobs)
+        scheduler.start()
+        self._started.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await scheduler.stop()
+            await db.dispose()

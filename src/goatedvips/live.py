@@ -102,6 +102,10 @@ class Broker:
         self.redis_url = redis_url
         self.prefix = f"{prefix}:live:"
         self._redis: Any = None
+        # The loop that owns `_redis` and the listener: the web server's (see `configure`).
+        self._home_loop: asyncio.AbstractEventLoop | None = None
+        with contextlib.suppress(RuntimeError):  # made outside any loop: the first one to use it
+            self._home_loop = asyncio.get_running_loop()
         self._listener: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
 
@@ -111,7 +115,15 @@ class Broker:
             self.hub.deliver(channel, message)
             return
         try:
-            await self._client().publish(self.prefix + channel, message)
+            if self._home_loop not in (None, asyncio.get_running_loop()):
+                # Published from another loop (the job thread): the shared client belongs to
+                # the web's loop, so this one message gets a connection of its own.
+                import redis.asyncio as redis
+
+                async with redis.from_url(self.redis_url) as client:
+                    await client.publish(self.prefix + channel, message)
+            else:
+                await self._client().publish(self.prefix + channel, message)
         except Exception as exc:  # a live update is best effort; the page still polls on load
             log.warning("live_publish_failed", channel=channel, error=str(exc))
             self.hub.deliver(channel, message)
@@ -135,6 +147,7 @@ class Broker:
             import redis.asyncio as redis
 
             self._redis = redis.from_url(self.redis_url, decode_responses=True)
+            self._home_loop = self._home_loop or asyncio.get_running_loop()
         return self._redis
 
     async def _ensure_listener(self) -> None:

@@ -18,6 +18,11 @@ HTTP_LATENCY = Histogram(
 )
 JOB_RUNS = Counter("goatedvips_job_runs_total", "Scheduled job runs", ["job", "outcome"])
 JOB_DURATION = Histogram("goatedvips_job_duration_seconds", "Scheduled job duration", ["job"])
+PAGE_CACHE = Counter(
+    "goatedvips_page_cache_total",
+    "Anonymous GETs of cached pages: hit, stale (kept, rendered again meanwhile), miss, bypass",
+    ["result"],
+)
 IS_LEADER = Gauge("goatedvips_jobs_leader", "1 when this process runs the scheduled jobs")
 
 # An ASGI fast path (see goatedvips.app.ApiMiddleware): answers with `send` and returns the status,

@@ -15,6 +15,8 @@ from goatedvips.config import Settings
 from goatedvips.errors import Gone, InvalidInput, PermissionDenied
 
 CSRF_COOKIE = "gv_csrf"
+CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 7
+SESSION_COOKIE = "gv_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -91,6 +93,13 @@ def csrf_token_for(request: Request) -> str:
         token = request.cookies.get(CSRF_COOKIE) or new_token(24)
         request.state.csrf_token = token
     return token
+
+
+def csrf_cookie_header(token: str, *, secure: bool) -> tuple[bytes, bytes]:
+    """The `Set-Cookie` header that hands a browser its CSRF token (double-submit cookie)."""
+    flags = "; Secure" if secure else ""
+    value = f"{CSRF_COOKIE}={token}; HttpOnly; Max-Age={CSRF_COOKIE_MAX_AGE}; Path=/; SameSite=lax"
+    return b"set-cookie", f"{value}{flags}".encode("latin-1")
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:

@@ -15,9 +15,9 @@ from goatedvips.accounts import session_cache
 from goatedvips.accounts.models import User, UserSession
 from goatedvips.accounts.session_cache import CachedSession
 from goatedvips.db import utcnow
+from goatedvips.security import SESSION_COOKIE as SESSION_COOKIE
 from goatedvips.security import hash_token, new_token
 
-SESSION_COOKIE = "gv_session"
 SESSION_LIFETIME = dt.timedelta(days=14)
 # last_seen_at / last_active are refreshed at most this often, so browsing is not a write per request.
 TOUCH_INTERVAL = dt.timedelta(minutes=5)

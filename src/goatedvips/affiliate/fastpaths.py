@@ -35,6 +35,8 @@ from goatedvips.db import Database
 from goatedvips.metrics import FastPath
 
 PATH = "/api/leaderboard"
+# The leaderboard page is the same for every anonymous viewer (goatedvips.pagecache).
+CACHED_PATHS = [r"/leaderboard"]
 DEFAULTS = {"period": "month", "limit": "50", "offset": "0", "q": ""}
 MAX_LIMIT = 500
 MAX_Q_LENGTH = 64

@@ -21,6 +21,7 @@ import bisect
 import datetime as dt
 import hashlib
 import itertools
+import threading
 import time
 import weakref
 from collections import OrderedDict
@@ -52,6 +53,7 @@ PERIOD_LABELS = {
 _COUNTER_INDEX = {"today": 1, "week": 2, "month": 3, "all_time": 4}  # in a store.State
 CHECK_SECONDS = 1.0
 REVALIDATE_AFTER = 0.75 * CHECK_SECONDS
+SERVE_WHILE_CHECKING = 30.0
 RESPONSES_KEPT = 512
 REDIS_TTL_SECONDS = 24 * 3600
 MIN_STALE_SECONDS = 900
@@ -260,7 +262,7 @@ class LeaderboardCache:
         self._background: asyncio.Future[None] | None = None
 
     def invalidate(self) -> None:
-        self.checked_at = 0.0
+        self.checked_at = -SERVE_WHILE_CHECKING  # never served around (see `fresh`)
 
     async def current(
         self, db: Database, settings: Settings, known: KnownPlayers | None = None
@@ -274,16 +276,23 @@ class LeaderboardCache:
             return await self._check(db, settings, known)
 
     def fresh(self, db: Database, settings: Settings) -> Snapshot | None:
-        """The snapshot if it was checked less than `CHECK_SECONDS` ago, else None (the caller
-        then awaits `current`). Never waits: for the ASGI fast path. Past `REVALIDATE_AFTER` the
-        next check starts in the background, so under steady traffic no request waits for it."""
+        """The snapshot if it was checked less than `CHECK_SECONDS` ago, or while a check is
+        under way (up to `SERVE_WHILE_CHECKING`), else None (the caller then awaits `current`).
+        Never waits: for the ASGI fast path. Past `REVALIDATE_AFTER` the next check starts in the
+        background, so under steady traffic no request waits for it, even while a new sync's
+        100,000 players are read and ranked. An invalidation (a change made in this process)
+        is never served around: the next request waits for the new snapshot."""
         snapshot = self.snapshot
         if snapshot is None:
             return None
         age = time.monotonic() - self.checked_at
-        if age >= REVALIDATE_AFTER and self._background is None and not self.lock.locked():
+        checking = self._background is not None or self.lock.locked()
+        if age >= REVALIDATE_AFTER and not checking:
             self._background = asyncio.ensure_future(self._revalidate(db, settings))
-        return snapshot if age < CHECK_SECONDS else None
+            checking = True
+        if age < CHECK_SECONDS or (checking and age < SERVE_WHILE_CHECKING):
+            return snapshot
+        return None
 
     async def _revalidate(self, db: Database, settings: Settings) -> None:
         try:
@@ -299,10 +308,19 @@ class LeaderboardCache:
         self, db: Database, settings: Settings, known: KnownPlayers | None
     ) -> Snapshot:
         # Shielded: a client hanging up mid-build must not throw the build away for everyone.
-        refresh = asyncio.ensure_future(self._refresh(db, settings, self.snapshot, known))
-        self.snapshot = await asyncio.shield(refresh)
-        self.checked_at = time.monotonic()
-        return self.snapshot
+        old = self.snapshot
+        refresh = asyncio.ensure_future(self._refresh(db, settings, old, known))
+        snapshot = await asyncio.shield(refresh)
+        self.snapshot, self.checked_at = snapshot, time.monotonic()
+        if snapshot is not old:
+            _share(db.url, snapshot, self)
+        return snapshot
+
+    def adopt(self, snapshot: Snapshot) -> None:
+        """Take a snapshot another loop of this process built (the job thread, after a sync)."""
+        current = self.snapshot
+        if current is None or (snapshot.sync_run_id or 0) >= (current.sync_run_id or 0):
+            self.snapshot, self.checked_at = snapshot, time.monotonic()
 
     async def _refresh(
         self,
@@ -412,12 +430,28 @@ _caches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Leaderbo
 )
 
 
+_caches_lock = threading.Lock()
+
+
 def cache_for(db: Database) -> LeaderboardCache:
-    per_loop = _caches.setdefault(asyncio.get_running_loop(), {})
-    cache = per_loop.get(db.url)
-    if cache is None:
-        cache = per_loop[db.url] = LeaderboardCache()
+    loop = asyncio.get_running_loop()
+    with _caches_lock:
+        per_loop = _caches.setdefault(loop, {})
+        cache = per_loop.get(db.url)
+        if cache is None:
+            cache = per_loop[db.url] = LeaderboardCache()
     return cache
+
+
+def _share(url: str, snapshot: Snapshot, source: LeaderboardCache) -> None:
+    """Hand a snapshot just built to the caches of the same database on the process's other
+    loops: after a sync in the job thread, the web's loop serves it without reading 100,000
+    players again."""
+    with _caches_lock:
+        siblings = [per_loop.get(url) for per_loop in _caches.values()]
+    for cache in siblings:
+        if cache is not None and cache is not source:
+            cache.adopt(snapshot)
 
 
 async def current_snapshot(db: Database, settings: Settings) -> Snapshot:

@@ -2,7 +2,8 @@
 
 PostgreSQL: a session-level advisory lock (`SYNC_LOCK_KEY`, not the job leader's key) held on a
 dedicated connection for the whole sync, so it is released even if the process dies. SQLite: one
-asyncio lock per event loop (SQLite deployments run one process; its write lock covers the rest).
+lock per database file in the process, shared by every event loop in it (the web's and the job
+thread's; SQLite deployments run one process, and its write lock covers the rest).
 
 A second sync *waits* for the running one (polling every `POLL_SECONDS`) up to `wait` seconds and
 then runs its own fetch; past the wait it raises `SyncAlreadyRunning`. A lock connection lost
@@ -13,8 +14,8 @@ the sync's own outcome.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,9 +28,10 @@ from goatedvips.logging import get_logger
 SYNC_LOCK_KEY = 0x60A75C  # differs from goatedvips.jobs.LEADER_LOCK_KEY
 POLL_SECONDS = 0.05
 log = get_logger(__name__)
-_local_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
+# SQLite: one lock per database file for the whole process, whichever event loop (the web's, the
+# job thread's) asks for it.
+_local_locks: dict[str, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
 
 
 class SyncAlreadyRunning(Conflict):
@@ -38,22 +40,20 @@ class SyncAlreadyRunning(Conflict):
     code = "sync_running"
 
 
-def _local_lock() -> asyncio.Lock:
-    loop = asyncio.get_running_loop()
-    lock = _local_locks.get(loop)
-    if lock is None:
-        lock = _local_locks[loop] = asyncio.Lock()
-    return lock
+def _local_lock(db: Database) -> threading.Lock:
+    with _local_locks_guard:
+        return _local_locks.setdefault(db.url, threading.Lock())
 
 
 @asynccontextmanager
 async def sync_lock(db: Database, *, wait: float) -> AsyncIterator[None]:
     if db.dialect != "postgresql":
-        lock = _local_lock()
-        try:
-            await asyncio.wait_for(lock.acquire(), timeout=max(wait, 0.001))
-        except TimeoutError:
-            raise SyncAlreadyRunning("an affiliate sync is already running") from None
+        lock = _local_lock(db)
+        deadline = time.monotonic() + wait
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise SyncAlreadyRunning("an affiliate sync is already running")
+            await asyncio.sleep(POLL_SECONDS)
         try:
             yield
         finally:

@@ -8,12 +8,15 @@ forget to.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips.accounts.models import User
@@ -30,6 +33,7 @@ from goatedvips.races.schemas import (
 )
 from goatedvips.races.standings import PlayerTotal, Standing, compute_standings
 
+CENT = Decimal("0.01")
 TYPE_ORDER = case({"monthly": 0, "weekly": 1}, value=WagerRace.type, else_=2)
 
 
@@ -74,15 +78,18 @@ class _Built:
 
 # Boards built in this process, by race and by everything that can change them: the race row
 # (every refresh, freeze or admin change moves `updated_at`), the privacy rules (a hidden name or
-# an exclusion applies at once) and a per-race generation bumped by every write here.
+# an exclusion applies at once) and a per-race generation bumped by every write here. Shared by
+# the web's requests and the job thread (which builds each board after a refresh), hence the lock.
 BOARDS_KEPT = 16
 _boards: OrderedDict[tuple[Any, ...], _Built] = OrderedDict()
 _generations: dict[int, int] = {}
+_boards_lock = threading.Lock()
 
 
 def boards_changed(race_id: int) -> None:
     """The participants of a race were written in this process: build its board again."""
-    _generations[race_id] = _generations.get(race_id, 0) + 1
+    with _boards_lock:
+        _generations[race_id] = _generations.get(race_id, 0) + 1
 
 
 def _board_key(session: AsyncSession, race: WagerRace, privacy: PrivacyRules) -> tuple[Any, ...]:
@@ -107,27 +114,60 @@ async def load_board(
     """The board of a race, built once per change of the race, its rows or the privacy rules
     and then served from memory (a request with 58k participants costs no re-ranking)."""
     privacy = privacy or await load_privacy(session)
-    key = _board_key(session, race, privacy)
-    built = _boards.get(key)
+    with _boards_lock:
+        key = _board_key(session, race, privacy)
+        built = _boards.get(key)
+        if built is not None:
+            _boards.move_to_end(key)
     if built is None:
         built = await _build_board(session, race, privacy)
-        _boards[key] = built
-        while len(_boards) > BOARDS_KEPT:
-            _boards.popitem(last=False)
-    else:
-        _boards.move_to_end(key)
+        with _boards_lock:
+            _boards[key] = built
+            while len(_boards) > BOARDS_KEPT:
+                _boards.popitem(last=False)
     return Board(race, built.standings, built.prizes, built.unawarded, built.positions)
 
 
+# Untyped columns: the driver's own values, turned into Decimal and bool in the worker thread
+# (with the column types, that conversion ran on the event loop for every row).
+_PARTICIPANT_ROWS = text(
+    "SELECT rank, goated_uid, goated_name, total_wager, eligible, prize "
+    f"FROM {WagerRaceParticipant.__tablename__} WHERE race_id = :race_id "
+    "ORDER BY rank, goated_uid"
+)
+
+
 async def _build_board(session: AsyncSession, race: WagerRace, privacy: PrivacyRules) -> _Built:
-    p = WagerRaceParticipant
-    rows = (
-        await session.execute(
-            select(p.rank, p.goated_uid, p.goated_name, p.total_wager, p.eligible, p.prize)
-            .where(p.race_id == race.id)
-            .order_by(p.rank, p.goated_uid)
-        )
-    ).all()
+    rows = (await session.execute(_PARTICIPANT_ROWS, {"race_id": race.id})).all()
+    # Ranking tens of thousands of rows is CPU work: in a worker thread, so the event loop keeps
+    # answering meanwhile (from the page cache and the boards already built).
+    return await asyncio.to_thread(_rank_board, _RaceTerms.of(race), rows, privacy)
+
+
+def _money(value: Any) -> Decimal:
+    """A NUMERIC(18, 2) as the driver gave it (Decimal, float, int or str) -> Decimal cents."""
+    return Decimal(str(value)).quantize(CENT)
+
+
+@dataclass(frozen=True, slots=True)
+class _RaceTerms:
+    """What ranking a race's board needs from its row (plain values, safe in another thread)."""
+
+    status: str
+    prize_pool: Decimal
+    min_wager: Decimal
+    prize_distribution: dict[str, Any]
+
+    @classmethod
+    def of(cls, race: WagerRace) -> _RaceTerms:
+        return cls(race.status, race.prize_pool, race.min_wager, dict(race.prize_distribution))
+
+
+def _rank_board(race: _RaceTerms, raw: Sequence[Any], privacy: PrivacyRules) -> _Built:
+    rows = [
+        (rank, uid, name, _money(total), bool(eligible), None if prize is None else _money(prize))
+        for rank, uid, name, total, eligible, prize in raw
+    ]
     shares = validate_distribution(race.prize_distribution)
     if race.status == "live":
         # Exclusions made since the last sync apply at once: re-rank the stored totals.
