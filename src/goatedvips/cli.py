@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +108,55 @@ def run(
         f"GoatedVIPs on http://{host}:{port}  ({server}, {workers} worker(s); "
         f"database {redact(settings.database_url)})"
     )
-    if server == "granian":
-        serve_granian(host, port, workers)
-    else:
-        serve_uvicorn(host, port, workers)
+    with job_process(settings):
+        if server == "granian":
+            serve_granian(host, port, workers)
+        else:
+            serve_uvicorn(host, port, workers)
+
+
+@contextmanager
+def job_process(settings: Settings) -> Iterator[None]:
+    """The scheduled jobs in a process of their own (`goatedvips worker`) beside the web.
+
+    A sync of 100,000 players and the race refresh after it are seconds of CPU; in the web
+    process they took the interpreter from the pages (its event loop, or its GIL from a thread),
+    so under load pages stalled and syncs crawled. As a child process the jobs get their own
+    interpreter and core, and the web processes leave jobs to it (JOBS_ENABLED=false in their
+    environment). The child is stopped with the server, and dies with this process if it is
+    killed. With JOBS_ENABLED=false nothing is started (another host runs the jobs).
+    """
+    if not settings.jobs_enabled:
+        yield
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-m", "goatedvips", "worker"],
+        preexec_fn=_die_with_parent,
+    )
+    os.environ["JOBS_ENABLED"] = "false"
+    get_settings.cache_clear()  # the app is created after this, in this process or a worker's
+    try:
+        yield
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(JOB_PROCESS_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+JOB_PROCESS_STOP_SECONDS = 30
+
+
+def _die_with_parent() -> None:
+    """In the job process, before it starts: SIGTERM when the parent dies (Linux prctl)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def serve_uvicorn(host: str, port: int, workers: int) -> None:

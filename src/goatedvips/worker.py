@@ -1,4 +1,5 @@
-"""`goatedvips worker`: the scheduler alone, for deployments that split jobs from web processes."""
+"""`goatedvips worker`: the scheduled jobs alone. `goatedvips run` starts one beside its web
+server(s); a deployment may also run it on a host of its own (JOBS_ENABLED=false on the web)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import signal
 
 from goatedvips.config import Settings
 from goatedvips.db import Database
-from goatedvips.jobs import JobContext, Scheduler
+from goatedvips.jobs import JobContext, Scheduler, serve_no_pages
 from goatedvips.logging import configure_logging, get_logger
 
 
 async def run_worker(settings: Settings) -> None:
     configure_logging(level=settings.log_level, json=settings.is_production)
+    serve_no_pages()
     db = Database(settings.database_url)
     scheduler = Scheduler(JobContext(db=db, settings=settings))
     stop = asyncio.Event()

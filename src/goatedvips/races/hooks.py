@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips import live
-from goatedvips.jobs import JobContext
+from goatedvips.jobs import JobContext, serves_pages
 from goatedvips.logging import get_logger
 from goatedvips.races import queries
 from goatedvips.races.lifecycle import refresh_standings
@@ -23,14 +23,16 @@ async def refresh_live_races(ctx: JobContext) -> list[int]:
     async with ctx.db.sessionmaker() as session:
         ids = list(await session.scalars(select(WagerRace.id).where(WagerRace.status == "live")))
         refreshed = [race_id for race_id in ids if await refresh_standings(session, race_id)]
-        await _warm_boards(session, refreshed)
+        if serves_pages():
+            await _warm_boards(session, refreshed)
     await live.publish(RACES_CHANNEL, {"type": "standings", "raceIds": refreshed})
     return refreshed
 
 
 async def _warm_boards(session: AsyncSession, race_ids: list[int]) -> None:
     """Build the public board of each refreshed race now, in the job, so the first page view
-    after a sync doesn't pay for it (other processes build theirs at their first read)."""
+    after a sync doesn't pay for it (other processes build theirs at their first read; a job
+    process that serves no pages skips this)."""
     for race_id in race_ids:
         try:
             race = await session.get(WagerRace, race_id, populate_existing=True)
