@@ -192,6 +192,24 @@ async def refresh_standings(
     if race.end_date <= now:  # over: only the freeze may write it now
         return False
     result = await compute_result(session, race)
+    # The refresh may run beside the freeze (a scheduled sync's hooks run in the background):
+    # end the reading transaction (SQLite can't turn a read into a write once another writer
+    # committed), then claim the race row like the freeze does. Whichever comes second waits
+    # for the first; a refresh that finds the race frozen writes nothing.
+    await session.commit()
+    claimed = await session.execute(
+        update(WagerRace)
+        .where(
+            WagerRace.id == race.id,
+            WagerRace.status == "live",
+            WagerRace.finalized_at.is_(None),
+        )
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        await session.rollback()
+        return False
     written = await write_participants(session, race, result, now=now)
     users = {u.id: u for u in (await _linked_users(session)).values()}
     for row, entered_prizes in written:
