@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     demo_data: bool = True
     jobs_enabled: bool = True
+    # The job process (`goatedvips worker`, started by `goatedvips run`) serves no pages; its
+    # /metrics (job runs, the leader gauge, outbox and table sizes) listen here when set.
+    jobs_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator(
         "redis_url",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from prometheus_client import start_http_server
+
 from goatedvips.config import Settings
 from goatedvips.db import Database
 from goatedvips.jobs import JobContext, Scheduler, serve_no_pages
@@ -22,7 +24,13 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     scheduler.start()
-    get_logger(__name__).info("worker_started", jobs=[j.name for j in scheduler.jobs])
+    log = get_logger(__name__)
+    if settings.jobs_metrics_port:
+        try:
+            start_http_server(settings.jobs_metrics_port, addr="127.0.0.1")
+        except OSError as exc:  # the jobs matter more than their figures
+            log.error("jobs_metrics_unavailable", port=settings.jobs_metrics_port, error=str(exc))
+    log.info("worker_started", jobs=[j.name for j in scheduler.jobs])
     await stop.wait()
     await scheduler.stop()
     await db.dispose()

@@ -108,6 +108,7 @@ class Site:
     base_url: str
     log_path: Path
     process: subprocess.Popen[bytes]
+    jobs_metrics_url: str
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
@@ -125,6 +126,8 @@ def running_site(tmp_path: Path) -> Iterator[Site]:
         "GOATEDVIPS_ENV": "development",
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
     }
+    jobs_metrics_port = free_port()
+    env["JOBS_METRICS_PORT"] = str(jobs_metrics_port)
     port = free_port()
     log_path = tmp_path / "run.log"
     with log_path.open("wb") as log:
@@ -136,7 +139,12 @@ def running_site(tmp_path: Path) -> Iterator[Site]:
             stderr=subprocess.STDOUT,
         )
     try:
-        yield Site(f"http://127.0.0.1:{port}", log_path, process)
+        yield Site(
+            f"http://127.0.0.1:{port}",
+            log_path,
+            process,
+            f"http://127.0.0.1:{jobs_metrics_port}/metrics",
+        )
     finally:
         process.terminate()
         try:
@@ -186,3 +194,23 @@ def test_run_serves_synced_demo_data_within_a_minute(running_site: Site) -> None
         assert race["standings"][0]["rank"] == 1
         drops = http.get("/api/bonus-codes").json()
         assert drops["total"] == 3
+
+        # The jobs ran in the job process `run` started, not in the web process.
+        jobs = http.get(running_site.jobs_metrics_url).text
+        assert "goatedvips_jobs_leader 1.0" in jobs
+        assert 'goatedvips_job_runs_total{job="affiliate-sync",outcome="ok"}' in jobs
+        web = http.get("/metrics").text
+        assert "goatedvips_jobs_leader 0.0" in web and 'job="affiliate-sync"' not in web
+
+    # Stopping `run` stops its job process too.
+    running_site.process.terminate()
+    running_site.process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(running_site.jobs_metrics_url, timeout=1)
+        except httpx.TransportError:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the job process outlived `goatedvips run`")
