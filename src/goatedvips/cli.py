@@ -84,6 +84,7 @@ def migrate() -> None:
 
 
 SERVERS = ("uvicorn", "granian")
+JOB_PROCESS_STOP_SECONDS = 30
 
 
 @cli.command()
@@ -145,9 +146,6 @@ def job_process(settings: Settings) -> Iterator[None]:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-
-
-JOB_PROCESS_STOP_SECONDS = 30
 
 
 def _die_with_parent() -> None:

@@ -1,16 +1,17 @@
-"""The in-process job scheduler, its leader lock and the thread it runs in beside the web.
+"""The job scheduler, its leader lock, and the thread it runs in when the app runs its own jobs.
 
-Every process may run the scheduler; only the one holding the leader lock runs jobs. On
+Every job process may run the scheduler; only the one holding the leader lock runs jobs. On
 PostgreSQL the lock is a session-level advisory lock on a dedicated connection, so it is released
-when the process dies; on SQLite there is one process and the lock is local. Each domain lists
+when the process dies; on SQLite one process runs jobs and the lock is local. Each domain lists
 its jobs in `<domain>/jobs.py` as `JOBS: list[Job]`.
 
-In a web process the scheduler runs on an event loop of its own, in a thread (`JobThread`), with
-a database engine of its own: a job (a sync of 100,000 players, a race refresh) awaits hundreds
-of times, and on the web server's loop each of those waits queued behind every request ready at
-that moment, so under load a sync took minutes, and while a job computed, pages waited. Now the
-two only share the interpreter. What jobs and pages both hold in memory (race boards, the
-leaderboard snapshot, the page cache's generation, live updates) is safe across threads.
+`goatedvips run` runs the scheduler in a job process of its own (`goatedvips worker`) and the
+web processes run none (JOBS_ENABLED=false). An app started some other way with jobs enabled
+(`uvicorn goatedvips.asgi:app`) runs them on an event loop and database engine of their own, in
+a thread (`JobThread`): on the web server's loop every await of a job (a sync of 100,000 players
+awaits hundreds of times) queued behind every request ready at that moment, and while a job
+computed, pages waited. What jobs and pages then share in memory (race boards, the leaderboard
+snapshot, the page cache's generation, live updates) is safe across threads.
 """
 
 from __future__ import annotations
