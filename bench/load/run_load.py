@@ -3,12 +3,14 @@
 
 Starts, on loopback only:
   1. the Goated simulator with `--players` players (`goatedvips simulator`),
-  2. the site (`goatedvips run`, jobs on, GOATED_SYNC_INTERVAL_SECONDS=5, demo races seeded) on a
-     fresh SQLite file (one process) or a fresh PostgreSQL database (`--workers` processes),
+  2. the site (`goatedvips run`: `--workers` web processes and the job process it starts,
+     GOATED_SYNC_INTERVAL_SECONDS=5, demo races seeded) on a fresh SQLite file (one web process)
+     or a fresh PostgreSQL database,
 then, once the first sync has landed and a race is live, runs wrk with `--connections`
 connections for `--duration` seconds rotating /races, /api/races/current, /leaderboard and
 /api/leaderboard?period=month (bench/load/rotate.lua), and reports throughput, p50/p99 latency,
-errors (non-2xx and socket errors) and the syncs that completed during the run. Everything it
+errors (non-2xx and socket errors), the syncs that completed during the run and the job process's
+job runs and mean durations since start (its /metrics on JOBS_METRICS_PORT). Everything it
 started is stopped and the PostgreSQL database dropped at the end.
 
     .venv/bin/python bench/load/run_load.py --db sqlite
@@ -156,6 +158,24 @@ def parse_wrk(out: str) -> dict[str, Any]:
     return result
 
 
+def job_durations(metrics_url: str) -> dict[str, dict[str, float]]:
+    """Runs and mean seconds of each scheduled job since the job process started."""
+    try:
+        with urllib.request.urlopen(metrics_url, timeout=30) as response:
+            text = response.read().decode()
+    except OSError:
+        return {}
+    found: dict[str, dict[str, float]] = {}
+    pattern = r'^goatedvips_job_duration_seconds_(sum|count)\{job="([^"]+)"\} ([\d.e+-]+)$'
+    for kind, job, value in re.findall(pattern, text, re.M):
+        found.setdefault(job, {})[kind] = float(value)
+    return {
+        job: {"runs": v.get("count", 0), "mean_s": round(v["sum"] / v["count"], 2)}
+        for job, v in found.items()
+        if v.get("count")
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -163,6 +183,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""))
     parser.add_argument("--workers", type=int, default=None, help="default: 1 on SQLite, 2 on PG")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     parser.add_argument("--players", type=int, default=100_000)
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
@@ -188,7 +209,7 @@ def main() -> None:
         os.environ["TEST_DATABASE_URL"] = args.pg
         pg_url = create_pg_database(pg_server_url() or args.pg, prefix="gv_load")
         db_url = pg_url
-    sim_port, app_port = free_port(), free_port()
+    sim_port, app_port, jobs_port = free_port(), free_port(), free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("GOATED", "REDIS", "SMTP"))},
         "GOATEDVIPS_ENV": "development",
@@ -199,6 +220,7 @@ def main() -> None:
         "DEMO_DATA": "true",
         "LOG_LEVEL": "WARNING",
         "BASE_URL": f"http://127.0.0.1:{app_port}",
+        "JOBS_METRICS_PORT": str(jobs_port),
     }
     if args.redis:
         env["REDIS_URL"] = args.redis
@@ -225,7 +247,16 @@ def main() -> None:
         t = time.monotonic()
         procs.append(
             start(
-                [cli, "run", "--port", str(app_port), "--workers", str(workers)],
+                [
+                    cli,
+                    "run",
+                    "--port",
+                    str(app_port),
+                    "--workers",
+                    str(workers),
+                    "--server",
+                    args.server,
+                ],
                 env,
                 work / "app.log",
             )
@@ -262,6 +293,7 @@ def main() -> None:
             timeout=args.duration + 120,
         )
         ended = dt.datetime.now(dt.UTC)
+        jobs = job_durations(f"http://127.0.0.1:{jobs_port}/metrics")
         print(wrk.stdout, flush=True)
         result = parse_wrk(wrk.stdout)
         rows = runs.since(before)
@@ -270,6 +302,7 @@ def main() -> None:
         result.update(
             database=args.db,
             workers=workers,
+            server=args.server,
             players=args.players,
             connections=args.connections,
             duration_s=args.duration,
@@ -279,12 +312,13 @@ def main() -> None:
             syncs_failed=len(done) - len(ok),
             sync_duration_ms=[r[4] for r in ok],
             sync_errors=sorted({str(r[1]) for r in done if r[1] != "success"}),
+            jobs_since_start=jobs,
             window=[started.isoformat(), ended.isoformat()],
             load_average=os.getloadavg(),
         )
         errors = sum(result["socket_errors"].values())
         print(
-            f"{args.db} x{workers}: {result.get('rps', 0):.0f} req/s, "
+            f"{args.db} x{workers} ({args.server}): {result.get('rps', 0):.0f} req/s, "
             f"p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms, "
             f"non-2xx {result['non_2xx_3xx']}, socket errors {errors} {result['socket_errors']}, "
             f"syncs completed {len(ok)} (failed {len(done) - len(ok)}), "
