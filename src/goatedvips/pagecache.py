@@ -218,22 +218,12 @@ class PageCache:
 
     def _refresh_later(self, key: Key, scope: MutableMapping[str, Any], app: App) -> None:
         """Render `key` again in the background; the kept answer serves meanwhile."""
-        future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        started = (generation(), int(time.time()))
+        rendering = self._rendering(key, scope, _no_body, app)
 
         async def refresh() -> None:
-            answer: Answer | None = None
-            try:
-                answer, error = await self._capture(scope, _no_body, app)
-                if error is not None:
-                    log.error("page_cache_refresh_failed", path=key[0], error=str(error))
-                elif answer is not None:
-                    self._keep(key, answer, *started)
-            finally:
-                future.set_result(answer if answer is not None and answer.cacheable else None)
-                if self._pending.get(key) is future:
-                    del self._pending[key]
+            _, error = await rendering
+            if error is not None:
+                log.error("page_cache_refresh_failed", path=key[0], error=str(error))
 
         task = asyncio.create_task(refresh(), name="page-cache-refresh")
         self._refreshing.add(task)
@@ -249,24 +239,37 @@ class PageCache:
         app: App,
     ) -> Answer:
         """Render through the route, send the answer to this request, keep it if it may be."""
-        future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        started = (generation(), int(time.time()))
-        answer: Answer | None = None
-        try:
-            answer, error = await self._capture(scope, receive, app)
-            if answer is not None:
-                self._keep(key, answer, *started)
-        finally:
-            future.set_result(answer if answer is not None and answer.cacheable else None)
-            if self._pending.get(key) is future:
-                del self._pending[key]
+        answer, error = await self._rendering(key, scope, receive, app)
         if answer is None:
             raise error or RuntimeError("the page sent no response")
         await self._send(answer, visitor, send)
         if error is not None:  # the app answered (a 500 page) and raised: let the server log it
             raise error
         return answer
+
+    def _rendering(
+        self, key: Key, scope: MutableMapping[str, Any], receive: Receive, app: App
+    ) -> Awaitable[tuple[Answer | None, Exception | None]]:
+        """One rendering of `key`, registered at once as pending (so requests that come while it
+        runs wait for it or serve the kept answer) and kept when it may be."""
+        future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        started = (generation(), int(time.time()))
+
+        async def render() -> tuple[Answer | None, Exception | None]:
+            answer: Answer | None = None
+            error: Exception | None = None
+            try:
+                answer, error = await self._capture(scope, receive, app)
+                if answer is not None and error is None:
+                    self._keep(key, answer, *started)
+            finally:
+                future.set_result(answer if answer is not None and answer.cacheable else None)
+                if self._pending.get(key) is future:
+                    del self._pending[key]
+            return answer, error
+
+        return render()
 
     async def _capture(
         self, scope: MutableMapping[str, Any], receive: Receive, app: App
