@@ -8,6 +8,7 @@ import signal
 
 from prometheus_client import start_http_server
 
+from goatedvips import live
 from goatedvips.config import Settings
 from goatedvips.db import Database
 from goatedvips.jobs import JobContext, Scheduler, serve_no_pages
@@ -17,6 +18,9 @@ from goatedvips.logging import configure_logging, get_logger
 async def run_worker(settings: Settings) -> None:
     configure_logging(level=settings.log_level, json=settings.is_production)
     serve_no_pages()
+    # What the jobs publish (new standings, a frozen race) reaches the web processes through Redis
+    # when it is set (without it, they relay race changes from the database themselves).
+    broker = live.configure(settings.redis_url, settings.redis_key_prefix)
     db = Database(settings.database_url)
     scheduler = Scheduler(JobContext(db=db, settings=settings))
     stop = asyncio.Event()
@@ -33,4 +37,5 @@ async def run_worker(settings: Settings) -> None:
     log.info("worker_started", jobs=[j.name for j in scheduler.jobs])
     await stop.wait()
     await scheduler.stop()
+    await broker.close()
     await db.dispose()
