@@ -5,6 +5,7 @@ the app, and one affiliate sync at a time still holds across the two loops."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from typing import Any
 
@@ -90,4 +91,43 @@ async def test_one_sync_at_a_time_across_the_web_and_job_loops(clean_db: Databas
         release.set()
         await asyncio.to_thread(thread.join, WAIT)
     async with sync_lock(clean_db, wait=1):  # free again once the other loop let go
+        pass
+
+
+HOLD_SYNC_LOCK = """
+import asyncio, sys
+from goatedvips.affiliate.locking import sync_lock
+from goatedvips.db import Database
+
+async def main():
+    db = Database(sys.argv[1])
+    async with sync_lock(db, wait=0):
+        print("held", flush=True)
+        await asyncio.to_thread(sys.stdin.read)  # until the test closes our stdin
+    await db.dispose()
+
+asyncio.run(main())
+"""
+
+
+async def test_one_sync_at_a_time_across_processes(clean_db: Database) -> None:
+    """The web process's "sync now" and the job process's scheduled sync (SQLite: a file lock)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        HOLD_SYNC_LOCK,
+        clean_db.url,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        assert await asyncio.wait_for(child.stdout.readline(), WAIT) == b"held\n"
+        with pytest.raises(SyncAlreadyRunning):
+            async with sync_lock(clean_db, wait=0.2):
+                pass
+    finally:
+        child.stdin.close()
+        assert await asyncio.wait_for(child.wait(), WAIT) == 0
+    async with sync_lock(clean_db, wait=1):  # free again once the other process let go
         pass

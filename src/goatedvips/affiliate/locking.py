@@ -2,8 +2,9 @@
 
 PostgreSQL: a session-level advisory lock (`SYNC_LOCK_KEY`, not the job leader's key) held on a
 dedicated connection for the whole sync, so it is released even if the process dies. SQLite: one
-lock per database file in the process, shared by every event loop in it (the web's and the job
-thread's; SQLite deployments run one process, and its write lock covers the rest).
+lock per database in the process, shared by its event loops (the web's, a job thread's), then an
+exclusive `flock` on a file beside the database for the other processes (the web process and the
+job process `goatedvips run` starts); the kernel releases it if the process dies.
 
 A second sync *waits* for the running one (polling every `POLL_SECONDS`) up to `wait` seconds and
 then runs its own fetch; past the wait it raises `SyncAlreadyRunning`. A lock connection lost
@@ -14,12 +15,15 @@ the sync's own outcome.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from goatedvips.db import Database
 from goatedvips.errors import Conflict
@@ -46,6 +50,32 @@ def _local_lock(db: Database) -> threading.Lock:
 
 
 @asynccontextmanager
+async def _file_lock(db: Database, deadline: float) -> AsyncIterator[None]:
+    """SQLite across processes (the web's "sync now" and the job process): an exclusive
+    `flock` on `<database file>.sync-lock`, released by the kernel if the process dies."""
+    database = make_url(db.url).database
+    if not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.sync-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SyncAlreadyRunning("an affiliate sync is already running") from None
+                await asyncio.sleep(POLL_SECONDS)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@asynccontextmanager
 async def sync_lock(db: Database, *, wait: float) -> AsyncIterator[None]:
     if db.dialect != "postgresql":
         lock = _local_lock(db)
@@ -55,7 +85,8 @@ async def sync_lock(db: Database, *, wait: float) -> AsyncIterator[None]:
                 raise SyncAlreadyRunning("an affiliate sync is already running")
             await asyncio.sleep(POLL_SECONDS)
         try:
-            yield
+            async with _file_lock(db, deadline):
+                yield
         finally:
             lock.release()
         return
