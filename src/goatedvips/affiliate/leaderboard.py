@@ -317,9 +317,13 @@ class LeaderboardCache:
         return snapshot
 
     def adopt(self, snapshot: Snapshot) -> None:
-        """Take a snapshot another loop of this process built (the job thread, after a sync)."""
+        """Take a snapshot another loop of this process built (the job thread, after a sync) when
+        it holds a newer sync. Not after an invalidation here (a privacy change): this loop then
+        reads the database itself, so the change can't be hidden by an older build."""
         current = self.snapshot
-        if current is None or (snapshot.sync_run_id or 0) >= (current.sync_run_id or 0):
+        if self.checked_at < 0:
+            return
+        if current is None or (snapshot.sync_run_id or 0) > (current.sync_run_id or 0):
             self.snapshot, self.checked_at = snapshot, time.monotonic()
 
     async def _refresh(
