@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +74,29 @@ def live_server(settings: Settings, clean_db: Database) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture
-async def page(
-    browser: Any, live_server: str, request: pytest.FixtureRequest, artifacts_dir: Path
+@asynccontextmanager
+async def browser_tab(
+    browser: Any,
+    base_url: str,
+    request: pytest.FixtureRequest,
+    artifacts_dir: Path,
+    suffix: str = ".png",
 ) -> AsyncIterator[Any]:
-    context = await browser.new_context(
-        base_url=live_server, viewport={"width": 1280, "height": 900}
-    )
+    """A tab in a browser context of its own (own cookies); if the test failed, a full-page
+    screenshot is kept as `<artifacts_dir>/<test id><suffix>`."""
+    context = await browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = await context.new_page()
     yield tab
     if request.node.stash.get(_FAILED, False):
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
-        await tab.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:]
+        await tab.screenshot(path=str(artifacts_dir / f"{name}{suffix}"), full_page=True)
     await context.close()
+
+
+@pytest.fixture
+async def page(
+    browser: Any, live_server: str, request: pytest.FixtureRequest, artifacts_dir: Path
+) -> AsyncIterator[Any]:
+    async with browser_tab(browser, live_server, request, artifacts_dir) as tab:
+        yield tab

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from goatedvips.config import Settings
 from goatedvips.db import Database
 from goatedvips.notifications.delivery import DeliverySummary, deliver_due
 from tests.conftest import make_settings
-from tests.e2e.conftest import _FAILED  # set by its report hook: keep screenshots of failed tests
+from tests.e2e.conftest import browser_tab
 from tests.support.fake_telegram import Call, FakeTelegram, message_update
 from tests.support.servers import run_asgi_server
 from tests.support.smtp import SmtpSink, free_port
@@ -203,16 +202,8 @@ async def staff_page_fixture(
     browser: Any, live_server: str, request: pytest.FixtureRequest, artifacts_dir: Path
 ) -> AsyncIterator[Page]:
     """A second person at a second browser (own cookies), screenshot kept on failure."""
-    context = await browser.new_context(
-        base_url=live_server, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    tab = await context.new_page()
-    yield tab
-    if request.node.stash.get(_FAILED, False):
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:]
-        await tab.screenshot(path=str(artifacts_dir / f"{name}.staff.png"), full_page=True)
-    await context.close()
+    async with browser_tab(browser, live_server, request, artifacts_dir, ".staff.png") as tab:
+        yield tab
 
 
 # ---- steps --------------------------------------------------------------------------------------
