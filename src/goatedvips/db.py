@@ -56,6 +56,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def money_from_db(value: Any) -> Decimal:
+    """A NUMERIC(18, 2) as a driver hands it (Decimal; SQLite: float, int or str) -> Decimal."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 class Money(TypeDecorator[Decimal]):
     """NUMERIC(18, 2) that comes back as Decimal everywhere (SQLite would hand out floats)."""
 
@@ -73,7 +78,7 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return money_from_db(value)
 
 
 # JSONB on PostgreSQL, plain JSON elsewhere.

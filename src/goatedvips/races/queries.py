@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from goatedvips.accounts.models import User
 from goatedvips.affiliate.privacy import PrivacyRules, load_privacy
+from goatedvips.db import money_from_db
 from goatedvips.errors import NotFound
 from goatedvips.races.models import WagerRace, WagerRaceParticipant
 from goatedvips.races.prizes import from_cents, position_amounts, validate_distribution
@@ -33,7 +34,6 @@ from goatedvips.races.schemas import (
 )
 from goatedvips.races.standings import PlayerTotal, Standing, compute_standings
 
-CENT = Decimal("0.01")
 TYPE_ORDER = case({"monthly": 0, "weekly": 1}, value=WagerRace.type, else_=2)
 
 
@@ -144,11 +144,6 @@ async def _build_board(session: AsyncSession, race: WagerRace, privacy: PrivacyR
     return await asyncio.to_thread(_rank_board, _RaceTerms.of(race), rows, privacy)
 
 
-def _money(value: Any) -> Decimal:
-    """A NUMERIC(18, 2) as the driver gave it (Decimal, float, int or str) -> Decimal cents."""
-    return Decimal(str(value)).quantize(CENT)
-
-
 @dataclass(frozen=True, slots=True)
 class _RaceTerms:
     """What ranking a race's board needs from its row (plain values, safe in another thread)."""
@@ -165,7 +160,14 @@ class _RaceTerms:
 
 def _rank_board(race: _RaceTerms, raw: Sequence[Any], privacy: PrivacyRules) -> _Built:
     rows = [
-        (rank, uid, name, _money(total), bool(eligible), None if prize is None else _money(prize))
+        (
+            rank,
+            uid,
+            name,
+            money_from_db(total),
+            bool(eligible),
+            None if prize is None else money_from_db(prize),
+        )
         for rank, uid, name, total, eligible, prize in raw
     ]
     shares = validate_distribution(race.prize_distribution)
