@@ -49,7 +49,8 @@ MAX_ENTRIES = 256
 STALE_SECONDS = 5
 MAX_STALE_SECONDS = 30
 CSRF_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "CREATE", "DROP", "ALTER", "TRUNCATE")
+# Run on every statement this process executes: a match at the start, without copying the text.
+WRITES = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|DROP|ALTER|TRUNCATE)", re.I)
 
 log = get_logger(__name__)
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -78,7 +79,7 @@ def _note_write(
 ) -> None:
     if (
         context is not None and (context.isinsert or context.isupdate or context.isdelete)
-    ) or statement.lstrip()[:8].upper().startswith(WRITES):
+    ) or WRITES.match(statement):
         conn.info["gv_wrote"] = True
         if not conn.in_transaction():  # autocommit: already visible
             data_changed()
