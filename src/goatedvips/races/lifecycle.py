@@ -181,6 +181,28 @@ async def write_participants(
     return written
 
 
+async def _claim(
+    session: AsyncSession, race_id: int, statuses: tuple[str, ...], **values: Any
+) -> bool:
+    """Take the race row for this transaction with a conditional UPDATE (`values`), while the race
+    has one of `statuses` and isn't frozen. A concurrent claim waits for this one and then finds
+    the row changed; when this one finds it so, the transaction is rolled back and False returned."""
+    claimed = await session.execute(
+        update(WagerRace)
+        .where(
+            WagerRace.id == race_id,
+            WagerRace.status.in_(statuses),
+            WagerRace.finalized_at.is_(None),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        await session.rollback()
+        return False
+    return True
+
+
 async def refresh_standings(
     session: AsyncSession, race_id: int, *, now: dt.datetime | None = None
 ) -> bool:
@@ -197,18 +219,7 @@ async def refresh_standings(
     # committed), then claim the race row like the freeze does. Whichever comes second waits
     # for the first; a refresh that finds the race frozen writes nothing.
     await session.commit()
-    claimed = await session.execute(
-        update(WagerRace)
-        .where(
-            WagerRace.id == race.id,
-            WagerRace.status == "live",
-            WagerRace.finalized_at.is_(None),
-        )
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        await session.rollback()
+    if not await _claim(session, race.id, ("live",), updated_at=now):
         return False
     written = await write_participants(session, race, result, now=now)
     users = {u.id: u for u in (await _linked_users(session)).values()}
@@ -325,18 +336,10 @@ async def finalize_race(
     ):
         return False
     result = await compute_result(session, race)
-    claimed = await session.execute(
-        update(WagerRace)
-        .where(
-            WagerRace.id == race.id,
-            WagerRace.status.in_(OPEN_STATUSES),
-            WagerRace.finalized_at.is_(None),
-        )
-        .values(status="completed", finalized_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = await _claim(
+        session, race.id, OPEN_STATUSES, status="completed", finalized_at=now, updated_at=now
     )
-    if claimed.rowcount != 1:  # another process froze it first
-        await session.rollback()
+    if not claimed:  # another process froze it first
         return False
     race.status, race.finalized_at = "completed", now
     written = await write_participants(session, race, result, now=min(now, race.end_date))
